@@ -1,0 +1,20 @@
+import ArgumentParser
+import BerthLoading
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The directory that holds environments/.", valueName: "dir"))
+    var project: String = "."
+
+    @Flag(name: .long, help: "Turn colour off (so does NO_COLOR).")
+    var noColor = false
+
+    func console() -> Console { Console(noColor: noColor) }
+
+    func loader() -> ProjectLoader {
+        ProjectLoader(
+            project: project, currentDirectory: LocalFileSystem.currentDirectory(),
+            variables: ProcessEnvironment.variables()
+        )
+    }
+}

@@ -1,0 +1,340 @@
+import BerthYAML
+import BerthModel
+
+/// What a service may refer to.
+struct ServiceScope {
+    var serviceNames: Set<String>
+    var configNames: Set<String>
+    var secretNames: Set<String>
+    var hasDatabase: Bool
+    var isProduction: Bool
+}
+
+extension EnvironmentDecoder {
+    mutating func decodeService(
+        _ name: String, _ node: YAMLNode, _ path: String, _ scope: ServiceScope, _ checks: inout EnvironmentChecks
+    ) -> Service? {
+        guard let fields = reader.fields(node, path, EnvironmentSchema.service) else { return nil }
+        let errorsBefore = reader.diagnostics.count { $0.severity == .error }
+
+        let image = fields["image"].flatMap { imageReference($0, fields.path("image")) }
+        let command = fields["command"].flatMap { decodeCommand($0, fields.path("command")) }
+        let environment = fields["environment"].map { decodeEnvironment($0, fields.path("environment"), scope) } ?? []
+        let replicas = fields["replicas"].flatMap { reader.int($0, fields.path("replicas"), in: 0...1000) } ?? 1
+        let ports = fields["ports"].map { decodePorts($0, fields.path("ports"), service: name, replicas: replicas, &checks) } ?? []
+        let volumes = fields["volumes"].map { decodeVolumes($0, fields.path("volumes")) } ?? []
+        let configs = fields["configs"].map { configMounts($0, fields.path("configs"), scope) } ?? []
+        let healthcheck = fields["healthcheck"].flatMap { decodeHealthcheck($0, fields.path("healthcheck"), ports: ports) }
+        let dependsOn = fields["depends_on"].map {
+            dependencies($0, fields.path("depends_on"), service: name, scope, &checks)
+        } ?? []
+        let labels = fields["labels"].map { decodeLabels($0, fields.path("labels")) } ?? []
+        let restart = fields["restart"].flatMap { reader.choice($0, fields.path("restart"), RestartPolicy.self) }
+        let strategy = fields["strategy"].flatMap { reader.choice($0, fields.path("strategy"), DeployStrategy.self) }
+        checks.declare(service: name, hasHealthcheck: fields["healthcheck"] != nil)
+
+        guard let image, reader.diagnostics.count(where: { $0.severity == .error }) == errorsBefore else { return nil }
+        return Service(
+            name: name, image: image, command: command, environment: environment, ports: ports, volumes: volumes,
+            configs: configs, healthcheck: healthcheck, dependsOn: dependsOn, labels: labels, replicas: replicas,
+            restart: restart ?? .unlessStopped, strategy: strategy ?? .recreate
+        )
+    }
+
+    private mutating func imageReference(_ node: YAMLNode, _ path: String) -> ImageReference? {
+        guard let image = reader.parse(node, path, ImageReference.init(parsing:)) else { return nil }
+        if image.digest == nil {
+            if image.tag == nil {
+                reader.warning(node.location, path, "'\(image.text)' has no tag, so it means :latest; pin a release (e.g. :1.0.0)")
+            } else if image.tag == "latest" {
+                reader.warning(node.location, path, "':latest' is not a release; pin one so that plans say what changes")
+            }
+        }
+        return image
+    }
+
+    private mutating func decodeCommand(_ node: YAMLNode, _ path: String) -> [String]? {
+        if node.sequence != nil { return reader.strings(node, path) }
+        return reader.parse(node, path, ShellWords.split)
+    }
+
+    private mutating func decodeEnvironment(_ node: YAMLNode, _ path: String, _ scope: ServiceScope) -> [EnvironmentVariable] {
+        var variables: [String: EnvironmentVariable] = [:]
+        if let items = node.sequence {
+            for (index, item) in items.enumerated() {
+                let itemPath = NodeReader.join(path, index: index)
+                guard let entry = reader.string(item, itemPath) else { continue }
+                guard let equals = entry.firstIndex(of: "="), Self.isVariableName(String(entry[..<equals])) else {
+                    reader.error(item.location, itemPath, "'\(entry)' is not NAME=value")
+                    continue
+                }
+                let name = String(entry[..<equals])
+                if variables[name] != nil { reader.error(item.location, itemPath, "'\(name)' is set twice") }
+                let value = String(entry[entry.index(after: equals)...])
+                let literal = YAMLNode(.scalar(YAMLScalar(value, style: .doubleQuoted)), at: item.location)
+                if let value = configValue(literal, itemPath, name: name, secrets: scope.secretNames, isProduction: scope.isProduction) {
+                    variables[name] = EnvironmentVariable(name: name, value: value)
+                }
+            }
+        } else if let pairs = reader.mapping(node, path) {
+            for pair in pairs {
+                let itemPath = NodeReader.join(path, pair.name)
+                guard Self.isVariableName(pair.name) else {
+                    reader.error(pair.key.location, itemPath, "'\(pair.name)' is not an environment variable name")
+                    continue
+                }
+                if let value = configValue(pair.value, itemPath, name: pair.name, secrets: scope.secretNames, isProduction: scope.isProduction) {
+                    variables[pair.name] = EnvironmentVariable(name: pair.name, value: value)
+                }
+            }
+        }
+        return variables.values.sorted { $0.name < $1.name }
+    }
+
+    private mutating func decodePorts(
+        _ node: YAMLNode, _ path: String, service: String, replicas: Int, _ checks: inout EnvironmentChecks
+    ) -> [PortMapping] {
+        guard let items = reader.list(node, path) else { return [] }
+        var ports: [PortMapping] = []
+        for (index, item) in items.enumerated() {
+            let itemPath = NodeReader.join(path, index: index)
+            let mapping: PortMapping?
+            if let number = item.scalar?.int {
+                mapping = (1...65535).contains(number) ? PortMapping(hostPorts: nil, containerPort: number) : nil
+                if mapping == nil { reader.error(item.location, itemPath, "\(number) is not a port number (1-65535)") }
+            } else {
+                mapping = reader.parse(item, itemPath, PortMapping.init(parsing:))
+            }
+            guard let mapping else { continue }
+            if let hostPorts = mapping.hostPorts, hostPorts.count < replicas {
+                reader.error(
+                    item.location, itemPath,
+                    "\(replicas) replicas need \(replicas) host ports, '\(mapping)' gives \(hostPorts.count); give a range such as \(hostPorts.lowerBound)-\(hostPorts.lowerBound + replicas - 1):\(mapping.containerPort)"
+                )
+                continue
+            }
+            checks.publish(mapping, service: service, replicas: replicas, at: item.location, itemPath)
+            ports.append(mapping)
+        }
+        return ports
+    }
+
+    private mutating func decodeVolumes(_ node: YAMLNode, _ path: String) -> [VolumeMount] {
+        guard let items = reader.list(node, path) else { return [] }
+        var volumes: [VolumeMount] = []
+        for (index, item) in items.enumerated() {
+            let itemPath = NodeReader.join(path, index: index)
+            guard let text = reader.string(item, itemPath) else { continue }
+            if let volume = volume(text, at: item.location, itemPath) { volumes.append(volume) }
+        }
+        return volumes
+    }
+
+    private mutating func volume(_ text: String, at location: SourceLocation, _ path: String) -> VolumeMount? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (2...3).contains(parts.count), !parts[0].isEmpty, !parts[1].isEmpty else {
+            reader.error(location, path, "'\(text)' is not SOURCE:TARGET[:ro|rw]")
+            return nil
+        }
+        var readOnly = false
+        if parts.count == 3 {
+            guard parts[2] == "ro" || parts[2] == "rw" else {
+                reader.error(location, path, "'\(parts[2])' is not a volume mode; use ro or rw")
+                return nil
+            }
+            readOnly = parts[2] == "ro"
+        }
+        guard parts[1].hasPrefix("/") else {
+            reader.error(location, path, "the target '\(parts[1])' must be an absolute path inside the container")
+            return nil
+        }
+        let source: VolumeMount.Source
+        let written = parts[0]
+        if written.hasPrefix("~") {
+            reader.error(location, path, "'~' is not expanded; write the absolute path")
+            return nil
+        } else if written.hasPrefix("/") {
+            source = .bind(Paths.normalize(written))
+        } else if written.hasPrefix(".") {
+            let resolved = Paths.resolve(written, against: context.projectRoot)
+            guard Paths.isInside(resolved, root: context.projectRoot) else {
+                reader.error(location, path, "the bind source '\(written)' leaves the project; use an absolute path for a host folder")
+                return nil
+            }
+            source = .bind(resolved)
+        } else {
+            guard written.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }),
+                  written.first?.isLetter == true || written.first?.isNumber == true else {
+                reader.error(location, path, "'\(written)' is not a volume name (letters, digits, '_', '.', '-') nor a path (./ or /)")
+                return nil
+            }
+            source = .named(written)
+        }
+        return VolumeMount(source: source, target: Paths.normalize(parts[1]), readOnly: readOnly)
+    }
+
+    private mutating func configMounts(_ node: YAMLNode, _ path: String, _ scope: ServiceScope) -> [ConfigMount] {
+        guard let items = reader.list(node, path) else { return [] }
+        var mounts: [ConfigMount] = []
+        for (index, item) in items.enumerated() {
+            let itemPath = NodeReader.join(path, index: index)
+            var sourceNode = item
+            var target: String?
+            if item.mapping != nil {
+                guard let fields = reader.fields(item, itemPath, EnvironmentSchema.configMount),
+                      let source = fields["source"] else { continue }
+                sourceNode = source
+                if let targetNode = fields["target"] {
+                    guard let text = reader.string(targetNode, fields.path("target")) else { continue }
+                    guard text.hasPrefix("/") else {
+                        reader.error(targetNode.location, fields.path("target"), "'\(text)' must be an absolute path inside the container")
+                        continue
+                    }
+                    target = Paths.normalize(text)
+                }
+            }
+            guard let name = reader.string(sourceNode, itemPath) else { continue }
+            guard scope.configNames.contains(name) else {
+                reader.error(
+                    sourceNode.location, itemPath,
+                    "unknown config '\(name)'\(Suggestion.didYouMean(name, in: scope.configNames)) (configs are declared under configs.files)"
+                )
+                continue
+            }
+            mounts.append(ConfigMount(config: name, target: target ?? "/" + name))
+        }
+        return mounts
+    }
+
+    private mutating func decodeHealthcheck(_ node: YAMLNode, _ path: String, ports: [PortMapping]) -> HealthCheck? {
+        guard let fields = reader.fields(node, path, EnvironmentSchema.healthcheck) else { return nil }
+        let check: HealthCheck.Check?
+        switch (fields["test"], fields["url"]) {
+        case (let test?, nil):
+            if test.sequence != nil {
+                check = reader.strings(test, fields.path("test")).flatMap { words in
+                    guard let first = words.first, ["CMD", "CMD-SHELL"].contains(first), words.count > 1 else {
+                        reader.error(test.location, fields.path("test"), "a test list starts with CMD or CMD-SHELL and has a command")
+                        return nil
+                    }
+                    return .command(words)
+                }
+            } else {
+                check = reader.string(test, fields.path("test")).map { .command(["CMD-SHELL", $0]) }
+            }
+        case (nil, let url?):
+            check = reader.parse(url, fields.path("url"), Self.httpCheck).flatMap { http in
+                guard ports.contains(where: { $0.containerPort == http.containerPort && $0.protocol == .tcp }) else {
+                    reader.error(
+                        url.location, fields.path("url"),
+                        "container port \(http.containerPort) is not published in ports; Berth checks health through a published port"
+                    )
+                    return nil
+                }
+                return .http(http)
+            }
+        case (.some, .some):
+            reader.error(node.location, path, "give test or url, not both")
+            check = nil
+        case (nil, nil):
+            reader.error(node.location, path, "give test (a command) or url (an HTTP endpoint)")
+            check = nil
+        }
+        let interval = fields["interval"].flatMap { reader.parse($0, fields.path("interval"), TimeSpan.init(parsing:)) }
+        let timeout = fields["timeout"].flatMap { reader.parse($0, fields.path("timeout"), TimeSpan.init(parsing:)) }
+        let retries = fields["retries"].flatMap { reader.int($0, fields.path("retries"), in: 1...100) }
+        let startPeriod = fields["start_period"].flatMap { reader.parse($0, fields.path("start_period"), TimeSpan.init(parsing:)) }
+        guard let check else { return nil }
+        let health = HealthCheck(
+            check: check, interval: interval ?? HealthCheck.defaultInterval, timeout: timeout ?? HealthCheck.defaultTimeout,
+            retries: retries ?? HealthCheck.defaultRetries, startPeriod: startPeriod ?? HealthCheck.defaultStartPeriod
+        )
+        if health.interval.milliseconds == 0 {
+            reader.error(fields["interval"]?.location ?? node.location, fields.path("interval"), "the interval must be longer than 0s")
+        }
+        if health.timeout > health.interval, let location = fields["timeout"]?.location ?? fields["interval"]?.location {
+            reader.warning(location, fields.path("timeout"), "the timeout \(health.timeout) is longer than the interval \(health.interval)")
+        }
+        return health
+    }
+
+    /// `http://localhost[:PORT]/PATH` as the container sees it.
+    static func httpCheck(_ url: String) throws(ValueError) -> HTTPCheck {
+        let secure = url.hasPrefix("https://")
+        guard secure || url.hasPrefix("http://") else { throw ValueError("'\(url)' is not an http:// or https:// URL") }
+        let rest = url.dropFirst(secure ? 8 : 7)
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        let path = rest.dropFirst(authority.count)
+        var host = Substring(authority)
+        var port = secure ? 443 : 80
+        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") {
+            guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number) else {
+                throw ValueError("'\(url)' has no valid port")
+            }
+            port = number
+            host = authority[..<colon]
+        }
+        guard ["localhost", "127.0.0.1", "[::1]", "0.0.0.0"].contains(host) else {
+            throw ValueError("'\(url)': the host must be localhost, as the container sees itself (Berth reaches it through the published port)")
+        }
+        return HTTPCheck(url: url, containerPort: port, path: path.isEmpty ? "/" : String(path))
+    }
+
+    private mutating func dependencies(
+        _ node: YAMLNode, _ path: String, service: String, _ scope: ServiceScope, _ checks: inout EnvironmentChecks
+    ) -> [Dependency] {
+        var entries: [(name: String, location: SourceLocation, path: String, condition: Dependency.Condition)] = []
+        if let items = node.sequence {
+            for (index, item) in items.enumerated() {
+                let itemPath = NodeReader.join(path, index: index)
+                if let name = reader.string(item, itemPath) { entries.append((name, item.location, itemPath, .serviceStarted)) }
+            }
+        } else if let pairs = reader.mapping(node, path) {
+            for pair in pairs {
+                let itemPath = NodeReader.join(path, pair.name)
+                guard let fields = reader.fields(pair.value, itemPath, EnvironmentSchema.dependency) else { continue }
+                let condition = fields["condition"].flatMap { reader.choice($0, fields.path("condition"), Dependency.Condition.self) }
+                guard fields["condition"] == nil || condition != nil else { continue }
+                entries.append((pair.name, pair.key.location, itemPath, condition ?? .serviceStarted))
+            }
+        }
+        var dependencies: [Dependency] = []
+        for entry in entries {
+            if entry.condition == .migrationsApplied {
+                guard entry.name == "database" else {
+                    reader.error(entry.location, entry.path, "migrations_applied waits for the environment's database: write it under the key 'database'")
+                    continue
+                }
+                guard scope.hasDatabase else {
+                    reader.error(entry.location, entry.path, "migrations_applied, but this environment has no database section")
+                    continue
+                }
+            } else {
+                guard scope.serviceNames.contains(entry.name) else {
+                    reader.error(
+                        entry.location, entry.path,
+                        "depends on '\(entry.name)', which is not a service\(Suggestion.didYouMean(entry.name, in: scope.serviceNames))"
+                    )
+                    continue
+                }
+                checks.depend(service, on: entry.name, condition: entry.condition, at: entry.location, entry.path)
+            }
+            dependencies.append(Dependency(service: entry.name, condition: entry.condition))
+        }
+        return dependencies
+    }
+
+    private mutating func decodeLabels(_ node: YAMLNode, _ path: String) -> [Label] {
+        guard let pairs = reader.mapping(node, path) else { return [] }
+        var labels: [Label] = []
+        for pair in pairs {
+            let itemPath = NodeReader.join(path, pair.name)
+            if pair.name.hasPrefix("berth.") {
+                reader.error(pair.key.location, itemPath, "labels beginning with 'berth.' are Berth's own")
+                continue
+            }
+            if let value = reader.string(pair.value, itemPath) { labels.append(Label(name: pair.name, value: value)) }
+        }
+        return labels.sorted { $0.name < $1.name }
+    }
+}

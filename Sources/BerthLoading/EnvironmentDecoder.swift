@@ -1,0 +1,299 @@
+import BerthYAML
+import BerthModel
+
+/// Decodes the merged tree of one environment into an `Environment`, collecting every problem.
+///
+/// Sections are read in the order references need them: secrets, configs and the database
+/// before the services that name them, then the checks that need every service at once.
+struct EnvironmentDecoder {
+    let name: String
+    let context: LoadContext
+    var reader = NodeReader()
+
+    init(name: String, context: LoadContext) {
+        self.name = name
+        self.context = context
+    }
+
+    var diagnostics: [Diagnostic] { reader.diagnostics }
+
+    mutating func decode(_ root: YAMLNode) -> Environment? {
+        guard let fields = reader.fields(root, "", EnvironmentSchema.environment) else { return nil }
+
+        let project = fields["project"].flatMap { projectName($0) } ?? Self.defaultProjectName(context.projectRoot)
+        let isProduction = fields["production"].flatMap { reader.bool($0, "production") } ?? (name == "production")
+        let secrets = fields["secrets"].map { decodeSecrets($0, isProduction: isProduction) } ?? []
+        let secretNames = Set(secrets.map(\.name))
+        let engine = decodeEngine(fields["engine"])
+        let state = decodeState(fields["state"], secrets: secretNames)
+        let configs = decodeConfigs(fields["configs"], secrets: secretNames, isProduction: isProduction)
+        let database = fields["database"].flatMap { decodeDatabase($0, secrets: secretNames) }
+        var services: [Service] = []
+        if let node = fields["services"], let pairs = reader.mapping(node, "services") {
+            let scope = ServiceScope(
+                serviceNames: Set(pairs.map(\.name)), configNames: Set(configs.files.map(\.name)),
+                secretNames: secretNames, hasDatabase: fields["database"] != nil, isProduction: isProduction
+            )
+            var checks = EnvironmentChecks()
+            for pair in pairs {
+                let path = NodeReader.join("services", pair.name)
+                guard checkName(pair.name, at: pair.key.location, path) else { continue }
+                if let service = decodeService(pair.name, pair.value, path, scope, &checks) { services.append(service) }
+            }
+            reader.diagnostics += checks.findCycles()
+            reader.diagnostics += checks.findPortConflicts()
+            services.sort { $0.name < $1.name }
+        }
+
+        guard !reader.diagnostics.hasErrors, let state, let configs = Optional(configs) else { return nil }
+        return Environment(
+            name: name, project: project, isProduction: isProduction, engine: engine, state: state,
+            services: services, configs: configs, database: database, secrets: secrets
+        )
+    }
+
+    // MARK: Names
+
+    static func isName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, text.count <= 63 else { return false }
+        func lowerOrDigit(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
+        return lowerOrDigit(first) && text.unicodeScalars.allSatisfy { lowerOrDigit($0) || $0 == "-" || $0 == "_" }
+    }
+
+    /// Names become container names and labels: lowercase letters, digits, '-' and '_'.
+    mutating func checkName(_ name: String, at location: SourceLocation, _ path: String) -> Bool {
+        guard Self.isName(name) else {
+            reader.error(location, path, "'\(name)' is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter or digit (at most 63)")
+            return false
+        }
+        return true
+    }
+
+    private mutating func projectName(_ node: YAMLNode) -> String? {
+        guard let text = reader.string(node, "project") else { return nil }
+        return checkName(text, at: node.location, "project") ? text : nil
+    }
+
+    static func defaultProjectName(_ root: String) -> String {
+        let base = Paths.fileName(of: root).lowercased()
+        var name = String(base.map { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" || $0 == "_" ? $0 : "-" })
+        while name.first == "-" || name.first == "_" { name.removeFirst() }
+        return name.isEmpty ? "berth" : String(name.prefix(63))
+    }
+
+    // MARK: Secrets
+
+    private mutating func decodeSecrets(_ node: YAMLNode, isProduction: Bool) -> [Secret] {
+        guard let pairs = reader.mapping(node, "secrets") else { return [] }
+        var secrets: [Secret] = []
+        for pair in pairs {
+            let path = NodeReader.join("secrets", pair.name)
+            guard checkName(pair.name, at: pair.key.location, path),
+                  let fields = reader.fields(pair.value, path, EnvironmentSchema.secret) else { continue }
+            guard fields.pairs.count == 1, let source = fields.pairs.first else {
+                reader.error(pair.value.location, path, "give exactly one of env, file, value")
+                continue
+            }
+            let sourcePath = fields.path(source.name)
+            switch source.name {
+            case "env":
+                guard let variable = reader.string(source.value, sourcePath) else { continue }
+                guard Self.isVariableName(variable) else {
+                    reader.error(source.value.location, sourcePath, "'\(variable)' is not an environment variable name")
+                    continue
+                }
+                secrets.append(Secret(name: pair.name, source: .environmentVariable(variable)))
+            case "file":
+                guard let file = reader.string(source.value, sourcePath) else { continue }
+                // An absolute path is where the host keeps it (/run/secrets/...); a relative one stays in environments/.
+                let resolved = file.hasPrefix("/") ? Paths.normalize(file)
+                    : sourceInsideEnvironments(file, at: source.value.location, sourcePath, what: "secret file")
+                if let resolved { secrets.append(Secret(name: pair.name, source: .file(resolved))) }
+            default:
+                guard let value = reader.string(source.value, sourcePath) else { continue }
+                if isProduction {
+                    reader.error(
+                        source.value.location, sourcePath,
+                        "a literal secret in a production environment; reference it with env: or file:"
+                    )
+                    continue
+                }
+                secrets.append(Secret(name: pair.name, source: .literal(value)))
+            }
+        }
+        return secrets.sorted { $0.name < $1.name }
+    }
+
+    static func isVariableName(_ text: String) -> Bool {
+        guard let first = text.first, first == "_" || (first.isASCII && first.isLetter) else { return false }
+        return text.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+    }
+
+    /// `{ secret: NAME }` naming a declared secret.
+    mutating func secretReference(_ node: YAMLNode, _ path: String, secrets: Set<String>) -> String? {
+        guard let fields = reader.fields(node, path, EnvironmentSchema.secretReference),
+              let nameNode = fields["secret"], let name = reader.string(nameNode, fields.path("secret")) else { return nil }
+        guard secrets.contains(name) else {
+            let declared = secrets.isEmpty ? "no secrets are declared" : "declared: \(secrets.sorted().joined(separator: ", "))"
+            reader.error(
+                nameNode.location, fields.path("secret"),
+                "unknown secret '\(name)'\(Suggestion.didYouMean(name, in: secrets)) (\(declared))"
+            )
+            return nil
+        }
+        return name
+    }
+
+    /// A literal or `{ secret: NAME }`. A literal under a name that looks secret is an error in production.
+    mutating func configValue(
+        _ node: YAMLNode, _ path: String, name: String, secrets: Set<String>, isProduction: Bool
+    ) -> ConfigValue? {
+        if node.mapping != nil {
+            return secretReference(node, path, secrets: secrets).map { .secret($0) }
+        }
+        guard let text = reader.string(node, path) else { return nil }
+        if Self.looksSecret(name), !text.isEmpty {
+            let advice = "a literal value for what looks like a secret; use { secret: NAME }"
+            if isProduction {
+                reader.error(node.location, path, advice + " (required in production)")
+                return nil
+            }
+            reader.warning(node.location, path, advice)
+        }
+        return .literal(text)
+    }
+
+    static func looksSecret(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"]
+            .contains { upper.contains($0) }
+    }
+
+    // MARK: Paths from the file
+
+    /// A source path (template, migrations, secret file) written relative to the environment file:
+    /// it must stay inside `environments/`, also through symbolic links.
+    mutating func sourceInsideEnvironments(
+        _ written: String, at location: SourceLocation, _ path: String, what: String
+    ) -> String? {
+        let directory = context.environmentsDirectory
+        let resolved = Paths.resolve(written, against: directory)
+        guard Paths.isInside(resolved, root: directory) else {
+            reader.error(location, path, "the \(what) '\(written)' is outside \(context.display(directory))/; paths here stay inside it")
+            return nil
+        }
+        if let real = context.fileSystem.resolvingSymlinks(resolved),
+           let realDirectory = context.fileSystem.resolvingSymlinks(directory),
+           !Paths.isInside(real, root: realDirectory) {
+            reader.error(location, path, "the \(what) '\(written)' leads through a symbolic link to \(real), outside \(context.display(directory))/")
+            return nil
+        }
+        return resolved
+    }
+
+    // MARK: Engine, state, database
+
+    private mutating func decodeEngine(_ node: YAMLNode?) -> EngineSettings {
+        if let node, let fields = reader.fields(node, "engine", EnvironmentSchema.engine),
+           let hostNode = fields["host"], let host = reader.string(hostNode, "engine.host") {
+            if let problem = Self.endpointProblem(host) {
+                reader.error(hostNode.location, "engine.host", problem)
+            }
+            return EngineSettings(host: host, isDefault: false)
+        }
+        return EngineSettings(host: defaultEngineHost(), isDefault: true)
+    }
+
+    /// `DOCKER_HOST`, else Docker's socket if it exists, else Podman's.
+    func defaultEngineHost() -> String {
+        if let host = context.variables["DOCKER_HOST"], !host.isEmpty { return host }
+        if context.fileSystem.resolvingSymlinks("/var/run/docker.sock") != nil { return "unix:///var/run/docker.sock" }
+        return "unix:///run/podman/podman.sock"
+    }
+
+    static func endpointProblem(_ host: String) -> String? {
+        if host.hasPrefix("unix://") {
+            return host.dropFirst(7).hasPrefix("/") ? nil : "'\(host)': a unix socket endpoint is unix:///ABSOLUTE/PATH"
+        }
+        if host.hasPrefix("tcp://") {
+            let rest = host.dropFirst(6)
+            let parts = rest.split(separator: ":")
+            guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65535).contains(port) else {
+                return "'\(host)': a TCP endpoint is tcp://HOST:PORT"
+            }
+            return nil
+        }
+        return "'\(host)' is not an engine endpoint; use unix:///PATH or tcp://HOST:PORT"
+    }
+
+    private mutating func decodeState(_ node: YAMLNode?, secrets: Set<String>) -> StateSettings? {
+        let defaultStore = DatabaseLocation.sqlite(path: context.projectRoot + "/.berth/state.sqlite")
+        guard let node else { return StateSettings(store: defaultStore) }
+        guard let fields = reader.fields(node, "state", EnvironmentSchema.state) else { return nil }
+        guard let urlNode = fields["url"] else {
+            if let password = fields["password"] {
+                reader.error(password.location, "state.password", "a password needs a postgres:// url")
+            }
+            return StateSettings(store: defaultStore)
+        }
+        return databaseLocation(urlNode, fields, "state", secrets: secrets).map(StateSettings.init(store:))
+    }
+
+    /// `sqlite:PATH` (relative to the project) or `postgres://USER@HOST:PORT/DB` with an optional password secret.
+    private mutating func databaseLocation(
+        _ urlNode: YAMLNode, _ fields: Fields, _ path: String, secrets: Set<String>
+    ) -> DatabaseLocation? {
+        let urlPath = NodeReader.join(path, "url")
+        guard let url = reader.string(urlNode, urlPath) else { return nil }
+        let password = fields["password"].flatMap { secretReference($0, NodeReader.join(path, "password"), secrets: secrets) }
+        if url.hasPrefix("sqlite:") {
+            var file = String(url.dropFirst("sqlite:".count))
+            if file.hasPrefix("//") { file.removeFirst(2) }
+            guard !file.isEmpty else {
+                reader.error(urlNode.location, urlPath, "'\(url)' names no file; write sqlite:PATH")
+                return nil
+            }
+            if let node = fields["password"] {
+                reader.error(node.location, NodeReader.join(path, "password"), "SQLite takes no password")
+            }
+            return .sqlite(path: Paths.resolve(file, against: context.projectRoot))
+        }
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            reader.error(urlNode.location, urlPath, "'\(url)' is neither postgres://... nor sqlite:PATH")
+            return nil
+        }
+        let afterScheme = url[url.index(url.firstIndex(of: ":")!, offsetBy: 3)...]
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" }
+        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
+            reader.error(urlNode.location, urlPath, "the url holds a password; move it to a secret: password: { secret: NAME }")
+            return nil
+        }
+        let host = authority.split(separator: "@").last ?? ""
+        guard !host.isEmpty else {
+            reader.error(urlNode.location, urlPath, "'\(url)' names no host")
+            return nil
+        }
+        return .postgres(url: url, passwordSecret: password)
+    }
+
+    private mutating func decodeDatabase(_ node: YAMLNode, secrets: Set<String>) -> Database? {
+        guard let fields = reader.fields(node, "database", EnvironmentSchema.database),
+              let urlNode = fields["url"] else { return nil }
+        let location = databaseLocation(urlNode, fields, "database", secrets: secrets)
+        let migrationsNode = fields["migrations"]
+        let written = migrationsNode.flatMap { reader.string($0, "database.migrations") } ?? "migrations"
+        let place = migrationsNode?.location ?? fields.location
+        guard let directory = sourceInsideEnvironments(written, at: place, "database.migrations", what: "migrations folder") else {
+            return nil
+        }
+        guard context.fileSystem.directoryExists(atPath: directory) else {
+            reader.error(place, "database.migrations", "the migrations folder '\(written)' does not exist (\(context.display(directory)))")
+            return nil
+        }
+        var scanner = MigrationScanner(context: context, location: place)
+        let migrations = scanner.scan(directory)
+        reader.diagnostics += scanner.diagnostics
+        guard let location else { return nil }
+        return Database(location: location, migrationsDirectory: directory, migrations: migrations)
+    }
+}

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// What loading reads: files, folders and links. Loading never writes.
+public protocol FileSystem: Sendable {
+    func readFile(atPath path: String) throws(FileSystemError) -> [UInt8]
+    func fileExists(atPath path: String) -> Bool
+    func directoryExists(atPath path: String) -> Bool
+    /// Entry names, sorted.
+    func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String]
+    /// The path with every symbolic link resolved, for an existing file; nil otherwise.
+    func resolvingSymlinks(_ path: String) -> String?
+}
+
+public struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// The machine's own file system.
+public struct LocalFileSystem: FileSystem {
+    public init() {}
+
+    public func readFile(atPath path: String) throws(FileSystemError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError(path: path, reason: Self.lastError()) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileSystemError(path: path, reason: Self.lastError()) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw FileSystemError(path: path, reason: "not a regular file") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(info.st_size))
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(path: path, reason: Self.lastError())
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes
+    }
+
+    public func fileExists(atPath path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    public func directoryExists(atPath path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
+        guard let directory = opendir(path) else { throw FileSystemError(path: path, reason: Self.lastError()) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    public func resolvingSymlinks(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// The current directory, for making a relative project path absolute.
+    public static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "/" }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
+}
+
+/// Files held in memory, for tests.
+public struct InMemoryFileSystem: FileSystem {
+    public var files: [String: [UInt8]]
+
+    public init(files: [String: String] = [:]) {
+        self.files = files.mapValues { Array($0.utf8) }
+    }
+
+    public func readFile(atPath path: String) throws(FileSystemError) -> [UInt8] {
+        guard let bytes = files[Paths.normalize(path)] else { throw FileSystemError(path: path, reason: "No such file or directory") }
+        return bytes
+    }
+
+    public func fileExists(atPath path: String) -> Bool { files[Paths.normalize(path)] != nil }
+
+    public func directoryExists(atPath path: String) -> Bool {
+        let prefix = Paths.normalize(path) + "/"
+        return files.keys.contains { $0.hasPrefix(prefix) }
+    }
+
+    public func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
+        let prefix = Paths.normalize(path) + "/"
+        let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap {
+            $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init)
+        })
+        guard !names.isEmpty else { throw FileSystemError(path: path, reason: "No such file or directory") }
+        return names.sorted()
+    }
+
+    public func resolvingSymlinks(_ path: String) -> String? {
+        fileExists(atPath: path) || directoryExists(atPath: path) ? Paths.normalize(path) : nil
+    }
+}

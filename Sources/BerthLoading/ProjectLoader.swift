@@ -1,0 +1,195 @@
+public import BerthYAML
+public import BerthModel
+
+/// Stage 1 of the pipeline: reads a project's `environments/`, resolves `extends:` overlays and
+/// decodes each environment into an `Environment`, collecting every diagnostic.
+///
+/// Loading only reads; it never writes a file.
+public struct ProjectLoader: Sendable {
+    let context: LoadContext
+    public var parser = YAMLParser()
+
+    /// - Parameters:
+    ///   - project: the directory holding `environments/`, as the user named it (`.`, `infra`, `/srv/infra`).
+    ///   - currentDirectory: what a relative `project` is relative to.
+    ///   - variables: the process environment (`DOCKER_HOST`).
+    public init(
+        project: String, currentDirectory: String, fileSystem: any FileSystem = LocalFileSystem(),
+        variables: [String: String] = [:]
+    ) {
+        context = LoadContext(
+            projectRoot: Paths.resolve(project, against: currentDirectory), displayRoot: project,
+            fileSystem: fileSystem, variables: variables
+        )
+    }
+
+    public var projectRoot: String { context.projectRoot }
+    public var environmentsDirectory: String { context.environmentsDirectory }
+
+    /// A path as messages show it.
+    public func display(_ absolute: String) -> String { context.display(absolute) }
+
+    /// The environments of the project: every `environments/*.yaml` but `base.yaml`, by name.
+    public func environmentNames() throws(LoadError) -> [String] {
+        guard context.fileSystem.directoryExists(atPath: context.environmentsDirectory) else {
+            throw .noEnvironmentsDirectory(display(context.environmentsDirectory))
+        }
+        let entries: [String]
+        do {
+            entries = try context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)
+        } catch {
+            throw .unreadable(error.description)
+        }
+        return entries.filter { $0.hasSuffix(".yaml") && $0 != "base.yaml" }.map { String($0.dropLast(5)) }
+    }
+
+    /// Loads one environment.
+    public func load(_ name: String) throws(LoadError) -> LoadResult {
+        var session = LoadSession(context: context, parser: parser)
+        return try session.load(name, known: environmentNames())
+    }
+
+    /// Loads every environment (or only `only`); files shared through `extends` are read once.
+    public func loadAll(only: String? = nil) throws(LoadError) -> [LoadResult] {
+        let names = try environmentNames()
+        var session = LoadSession(context: context, parser: parser)
+        if let only { return [try session.load(only, known: names)] }
+        guard !names.isEmpty else { throw .noEnvironments(display(context.environmentsDirectory)) }
+        var results: [LoadResult] = []
+        for name in names { results.append(try session.load(name, known: names)) }
+        return results
+    }
+}
+
+public struct LoadResult: Sendable {
+    public var name: String
+    /// The file the environment was read from, as messages show it.
+    public var file: String
+    /// Nil when the environment has errors.
+    public var environment: Environment?
+    /// Errors and warnings, sorted by place.
+    public var diagnostics: [Diagnostic]
+}
+
+/// A failure that stops loading before any file can be judged.
+public struct LoadError: Error, Hashable, Sendable, CustomStringConvertible {
+    private enum Code: Hashable, Sendable {
+        case noEnvironmentsDirectory(String)
+        case noEnvironments(String)
+        case noSuchEnvironment(String, suggestion: String?, known: [String])
+        case unreadable(String)
+    }
+
+    private let code: Code
+
+    static func noEnvironmentsDirectory(_ path: String) -> LoadError { LoadError(code: .noEnvironmentsDirectory(path)) }
+    static func noEnvironments(_ path: String) -> LoadError { LoadError(code: .noEnvironments(path)) }
+    static func unreadable(_ reason: String) -> LoadError { LoadError(code: .unreadable(reason)) }
+    static func noSuchEnvironment(_ name: String, known: [String]) -> LoadError {
+        LoadError(code: .noSuchEnvironment(name, suggestion: Suggestion.closest(to: name, in: known), known: known))
+    }
+
+    public var description: String {
+        switch code {
+        case .noEnvironmentsDirectory(let path):
+            return "no \(path)/ folder; --project names the directory that holds environments/"
+        case .noEnvironments(let path):
+            return "\(path)/ holds no environment file (NAME.yaml)"
+        case .noSuchEnvironment(let name, let suggestion, let known):
+            let hint = suggestion.map { "; did you mean '\($0)'?" } ?? ""
+            let list = known.isEmpty ? "there are none" : "environments: \(known.joined(separator: ", "))"
+            return "no environment '\(name)'\(hint) (\(list))"
+        case .unreadable(let reason):
+            return reason
+        }
+    }
+}
+
+/// One loading run: parsed files are kept, so a `base.yaml` shared by four environments is parsed once.
+struct LoadSession {
+    let context: LoadContext
+    let parser: YAMLParser
+    private var parsed: [String: YAMLParser.Result] = [:]
+
+    init(context: LoadContext, parser: YAMLParser) {
+        self.context = context
+        self.parser = parser
+    }
+
+    mutating func load(_ name: String, known: [String]) throws(LoadError) -> LoadResult {
+        guard known.contains(name) else { throw .noSuchEnvironment(name, known: known) }
+        var diagnostics: [Diagnostic] = []
+        let file = context.environmentFile(name)
+        var environment: Environment?
+        if let tree = resolve(name, chain: [], diagnostics: &diagnostics) {
+            var decoder = EnvironmentDecoder(name: name, context: context)
+            environment = decoder.decode(tree)
+            diagnostics += decoder.diagnostics
+        }
+        let normalized = diagnostics.normalized()
+        return LoadResult(
+            name: name, file: context.display(file),
+            environment: normalized.hasErrors ? nil : environment, diagnostics: normalized
+        )
+    }
+
+    /// The file's tree laid over the tree of what it extends; nil when a file in the chain cannot be read.
+    private mutating func resolve(_ name: String, chain: [String], diagnostics: inout [Diagnostic]) -> YAMLNode? {
+        let path = context.environmentFile(name)
+        let display = context.display(path)
+        let result = parse(path, display: display)
+        diagnostics += result.diagnostics
+        guard let root = result.root else {
+            if !result.diagnostics.hasErrors {
+                diagnostics.append(.error(at: SourceLocation(file: display, line: 1, column: 1), "the file is empty; an environment file is a mapping of keys such as services and configs"))
+            }
+            return nil
+        }
+        guard let pairs = root.mapping else {
+            diagnostics.append(.error(at: root.location, "an environment file is a mapping of keys such as services and configs, not \(root.kindName)"))
+            return nil
+        }
+        guard let extends = root["extends"] else { return root.withoutNulls() }
+        let own = YAMLNode(.mapping(pairs.filter { $0.name != "extends" }), at: root.location)
+
+        guard let parent = extends.scalar.map(\.text), !extends.isNull, extends.scalar?.style != nil, EnvironmentDecoder.isName(parent) else {
+            diagnostics.append(.error(at: extends.location, "extends: expected the name of an environment file, such as base"))
+            return nil
+        }
+        if parent == name || chain.contains(parent) {
+            let cycle = (chain + [name, parent]).drop { $0 != parent }
+            diagnostics.append(.error(at: extends.location, "extends: cycle \(cycle.joined(separator: " -> "))"))
+            return nil
+        }
+        let parentPath = context.environmentFile(parent)
+        guard context.fileSystem.fileExists(atPath: parentPath) else {
+            let files = (try? context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)) ?? []
+            let names = files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+            diagnostics.append(.error(
+                at: extends.location,
+                "extends: there is no \(context.display(parentPath))\(Suggestion.didYouMean(parent, in: names))"
+            ))
+            return nil
+        }
+        guard let base = resolve(parent, chain: chain + [name], diagnostics: &diagnostics) else { return nil }
+        return own.overlaid(on: base, schema: .object(EnvironmentSchema.environment))
+    }
+
+    private mutating func parse(_ path: String, display: String) -> YAMLParser.Result {
+        if let cached = parsed[path] {
+            // Diagnostics of a shared file are reported with the first environment that reads it;
+            // `normalized()` removes the copies when several environments are shown together.
+            return cached
+        }
+        let result: YAMLParser.Result
+        do {
+            result = parser.parse(try context.fileSystem.readFile(atPath: path), file: display)
+        } catch {
+            result = YAMLParser.Result(
+                root: nil, diagnostics: [.error(at: SourceLocation(file: display, line: 1, column: 1), "cannot read the file: \(error.reason)")]
+            )
+        }
+        parsed[path] = result
+        return result
+    }
+}

@@ -1,0 +1,67 @@
+/// The desired state of one environment, after `extends` overlays, defaults and validation.
+///
+/// Paths are absolute. Secret values are not here: only references to where they live.
+public struct Environment: Hashable, Sendable {
+    /// The file name without `.yaml`: `dev`, `staging`, `production`, `dr`.
+    public var name: String
+    /// The `berth.project` label of every container Berth manages for this project.
+    public var project: String
+    /// Stricter rules apply to a production environment: no literal secrets.
+    public var isProduction: Bool
+    public var engine: EngineSettings
+    public var state: StateSettings
+    /// Services by name, in name order.
+    public var services: [Service]
+    public var configs: ConfigSettings
+    public var database: Database?
+    /// Secrets by name, in name order.
+    public var secrets: [Secret]
+
+    public init(
+        name: String, project: String, isProduction: Bool = false,
+        engine: EngineSettings, state: StateSettings,
+        services: [Service] = [], configs: ConfigSettings, database: Database? = nil, secrets: [Secret] = []
+    ) {
+        self.name = name
+        self.project = project
+        self.isProduction = isProduction
+        self.engine = engine
+        self.state = state
+        self.services = services
+        self.configs = configs
+        self.database = database
+        self.secrets = secrets
+    }
+
+    public func service(named name: String) -> Service? { services.first { $0.name == name } }
+}
+
+/// Where the Docker Engine API answers.
+public struct EngineSettings: Hashable, Sendable {
+    /// `unix:///path/to.sock` or `tcp://host:port`.
+    public var host: String
+    /// Whether `host` was written in the file or chosen by default (`DOCKER_HOST`, then known sockets).
+    public var isDefault: Bool
+
+    public init(host: String, isDefault: Bool) {
+        self.host = host
+        self.isDefault = isDefault
+    }
+}
+
+/// Where Berth keeps its own records: journal, locks.
+public struct StateSettings: Hashable, Sendable {
+    public var store: DatabaseLocation
+
+    public init(store: DatabaseLocation) {
+        self.store = store
+    }
+}
+
+/// A database Berth talks to.
+public enum DatabaseLocation: Hashable, Sendable {
+    /// An absolute path to a SQLite file.
+    case sqlite(path: String)
+    /// A `postgres://` URL without a password; the password comes from a secret.
+    case postgres(url: String, passwordSecret: String?)
+}

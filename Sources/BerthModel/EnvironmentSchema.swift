@@ -1,0 +1,173 @@
+/// The environment file's schema: the one description of its keys.
+public enum EnvironmentSchema {
+    static let namePattern = "^[a-z0-9][a-z0-9_-]*$"
+    static let durationPattern = "^([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$"
+
+    public static let secretReference = ObjectSchema(
+        "A reference to a secret declared under `secrets`; its value is never shown.",
+        required: ["secret"],
+        [.init("secret", .string("The name of a secret under `secrets`."))]
+    )
+
+    /// A value in `environment:` or a config's `values:`: text, or a secret reference.
+    public static let value: Schema = .anyOf(
+        [
+            .string("A literal value."),
+            .integer(description: "A number, passed on as text."),
+            .boolean(description: "A boolean, passed on as text."),
+            .object(secretReference),
+        ],
+        description: "A literal value, or `{ secret: NAME }`."
+    )
+
+    public static let healthcheck = ObjectSchema(
+        "How Berth and the engine tell that a replica is healthy. Give `test` or `url`.",
+        alternatives: ["test", "url"],
+        [
+            .init("test", .anyOf(
+                [.string("A shell command run inside the container."),
+                 .array(items: .string("An argument."), description: "[\"CMD\", ...] or [\"CMD-SHELL\", \"...\"]")],
+                description: "A command run inside the container; exit 0 means healthy (compose's `test`)."
+            )),
+            .init("url", .string(
+                "An HTTP URL as the container sees it (http://localhost:80/health); Berth reaches it through the port each replica publishes.",
+                pattern: "^https?://"
+            )),
+            .init("interval", .string("Time between checks (default 10s).", pattern: durationPattern)),
+            .init("timeout", .string("How long one check may take (default 5s).", pattern: durationPattern)),
+            .init("retries", .integer(description: "Failed checks in a row before unhealthy (default 3).", minimum: 1, maximum: 100)),
+            .init("start_period", .string("Grace time after start (default 0s).", pattern: durationPattern)),
+        ]
+    )
+
+    public static let dependency = ObjectSchema(
+        "How a service waits for another.",
+        [.init("condition", .string(
+            "What to wait for.", oneOf: Dependency.Condition.allCases.map(\.rawValue)
+        ))]
+    )
+
+    public static let configMount = ObjectSchema(
+        "A config file mounted read-only into the container.",
+        required: ["source"],
+        [
+            .init("source", .string("The name of a config under `configs.files`.")),
+            .init("target", .string("The absolute path inside the container (default /NAME).", pattern: "^/")),
+        ]
+    )
+
+    public static let service = ObjectSchema(
+        "A service: one or more replicas of a container.",
+        required: ["image"],
+        [
+            .init("image", .string("The image reference, with a tag: localhost/web:1.4.2.")),
+            .init("command", .anyOf(
+                [.string("A command line, split into words as a shell would."),
+                 .array(items: .string("An argument."), description: "The argument vector.")],
+                description: "The command; the image's own when absent."
+            )),
+            .init("environment", .anyOf(
+                [.map(values: value, description: "Variables by name.", keyPattern: "^[A-Za-z_][A-Za-z0-9_]*$"),
+                 .array(items: .string("NAME=value", pattern: "^[A-Za-z_][A-Za-z0-9_]*="), description: "NAME=value entries.")],
+                description: "Environment variables of the container."
+            )),
+            .init("ports", .array(
+                items: .anyOf(
+                    [.string("[HOST_IP:][HOST_PORT[-HOST_PORT]:]CONTAINER_PORT[/tcp|udp]"),
+                     .integer(description: "A container port.", minimum: 1, maximum: 65535)],
+                    description: "A published port; a host port range gives each replica its own."
+                ),
+                description: "Published ports."
+            )),
+            .init("volumes", .array(items: .string("SOURCE:TARGET[:ro|rw]"), description: "Named volumes and bind mounts.")),
+            .init("configs", .array(
+                items: .anyOf([.string("The name of a config, mounted at /NAME."), .object(configMount)], description: "A config mount."),
+                description: "Config files mounted into the container."
+            )),
+            .init("healthcheck", .object(healthcheck)),
+            .init("depends_on", .anyOf(
+                [.array(items: .string("A service name."), description: "Services started first."),
+                 .map(values: .object(dependency), description: "Services by name, with a condition.")],
+                description: "What must be ready before this service starts."
+            )),
+            .init("labels", .map(values: .string("The label's value."), description: "Container labels; `berth.*` are Berth's own.")),
+            .init("replicas", .integer(description: "How many containers run (default 1).", minimum: 0, maximum: 1000)),
+            .init("restart", .string("The engine's restart policy (default unless-stopped).", oneOf: RestartPolicy.allCases.map(\.rawValue))),
+            .init("strategy", .string("How a changed service is replaced (default recreate).", oneOf: DeployStrategy.allCases.map(\.rawValue))),
+        ]
+    )
+
+    public static let configFile = ObjectSchema(
+        "A file Berth writes from a template.",
+        required: ["template", "target"],
+        [
+            .init("template", .string("The template, relative to the environment file; {{ name }} takes a value.")),
+            .init("target", .string("Where Berth writes it, relative to `configs.root` (and never outside it).")),
+            .init("mode", .anyOf(
+                [.string("Octal permission bits, e.g. \"0640\".", pattern: "^0?[0-7]{3}$"),
+                 .integer(description: "Permission bits.", minimum: 0, maximum: 777)],
+                description: "Permission bits (default 0644)."
+            )),
+            .init("values", .map(values: value, description: "Values of the template's placeholders.")),
+        ]
+    )
+
+    public static let configs = ObjectSchema(
+        "Config files Berth owns on the host.",
+        [
+            .init("root", .string("The host directory every config target stays under, relative to the project (default .berth/configs/ENV).")),
+            .init("files", .map(values: .object(configFile), description: "Config files by name.", keyPattern: namePattern)),
+        ]
+    )
+
+    public static let database = ObjectSchema(
+        "The application's database and its migrations.",
+        required: ["url"],
+        [
+            .init("url", .string("postgres://USER@HOST:PORT/DB, or sqlite:PATH (relative to the project).", pattern: "^(postgres(ql)?://|sqlite:)")),
+            .init("password", .object(secretReference)),
+            .init("migrations", .string("The folder of V<version>__<description>.sql files, relative to the environment file (default migrations).")),
+        ]
+    )
+
+    public static let secret = ObjectSchema(
+        "Where a secret's value lives. Give exactly one of env, file, value.",
+        alternatives: ["env", "file", "value"],
+        [
+            .init("env", .string("An environment variable of the process that runs Berth.", pattern: "^[A-Za-z_][A-Za-z0-9_]*$")),
+            .init("file", .string("A file holding the value: absolute, or relative to the environment file.")),
+            .init("value", .string("The value itself; refused in a production environment.")),
+        ]
+    )
+
+    public static let engine = ObjectSchema(
+        "The container engine.",
+        [.init("host", .string(
+            "The Docker Engine API endpoint: unix:///PATH or tcp://HOST:PORT (default $DOCKER_HOST, /var/run/docker.sock, /run/podman/podman.sock).",
+            pattern: "^(unix|tcp)://"
+        ))]
+    )
+
+    public static let state = ObjectSchema(
+        "Where Berth keeps its journal and locks.",
+        [
+            .init("url", .string("sqlite:PATH (relative to the project; default sqlite:.berth/state.sqlite) or postgres://USER@HOST:PORT/DB.", pattern: "^(postgres(ql)?://|sqlite:)")),
+            .init("password", .object(secretReference)),
+        ]
+    )
+
+    public static let environment = ObjectSchema(
+        "A Berth environment: the desired state of one deployment.",
+        [
+            .init("extends", .string("An environment file to inherit from (base, or another environment).", pattern: namePattern)),
+            .init("project", .string("The project's name, on every container's berth.project label.", pattern: namePattern)),
+            .init("production", .boolean(description: "Production rules: secrets only by reference (default: true for the environment named production).")),
+            .init("engine", .object(engine)),
+            .init("state", .object(state)),
+            .init("services", .map(values: .object(service), description: "Services by name.", keyPattern: namePattern)),
+            .init("configs", .object(configs)),
+            .init("database", .object(database)),
+            .init("secrets", .map(values: .object(secret), description: "Secrets by name.", keyPattern: namePattern)),
+        ]
+    )
+}

@@ -1,0 +1,116 @@
+/// A published port in compose's short syntax: `[HOST_IP:][HOST_PORT[-HOST_PORT]:]CONTAINER_PORT[/PROTOCOL]`.
+///
+/// A range of host ports gives each replica its own: replica 1 the first port, replica 2 the next.
+public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
+    public enum TransportProtocol: String, Hashable, Sendable {
+        case tcp, udp
+    }
+
+    /// The host address to bind; nil binds every address.
+    public var hostIP: String?
+    /// The host ports, one per replica; nil publishes the container port on no fixed host port.
+    public var hostPorts: ClosedRange<Int>?
+    public var containerPort: Int
+    public var `protocol`: TransportProtocol
+
+    public init(hostIP: String? = nil, hostPorts: ClosedRange<Int>?, containerPort: Int, protocol: TransportProtocol = .tcp) {
+        self.hostIP = hostIP
+        self.hostPorts = hostPorts
+        self.containerPort = containerPort
+        self.protocol = `protocol`
+    }
+
+    public init(parsing text: String) throws(ValueError) {
+        var rest = Substring(text)
+        var proto = TransportProtocol.tcp
+        if let slash = rest.lastIndex(of: "/") {
+            guard let value = TransportProtocol(rawValue: String(rest[rest.index(after: slash)...])) else {
+                throw ValueError("'\(text)': the protocol must be tcp or udp")
+            }
+            proto = value
+            rest = rest[..<slash]
+        }
+        var hostIP: String?
+        if rest.hasPrefix("[") {
+            // [::1]:8080:80
+            guard let close = rest.firstIndex(of: "]") else { throw ValueError("'\(text)': unclosed '[' in the host address") }
+            hostIP = String(rest[rest.index(after: rest.startIndex)..<close])
+            rest = rest[rest.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw ValueError("'\(text)': expected ':' after the host address") }
+            rest = rest.dropFirst()
+        }
+        let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
+        let hostPart: Substring?
+        let containerPart: Substring
+        switch parts.count {
+        case 1:
+            hostPart = nil
+            containerPart = parts[0]
+        case 2:
+            hostPart = parts[0].isEmpty ? nil : parts[0]
+            containerPart = parts[1]
+        case 3 where hostIP == nil:
+            hostIP = String(parts[0])
+            hostPart = parts[1].isEmpty ? nil : parts[1]
+            containerPart = parts[2]
+        default:
+            throw ValueError("'\(text)' is not a port mapping; write it like 8080:80 or 127.0.0.1:8080-8081:80")
+        }
+        if let ip = hostIP, !Self.isIPAddress(ip) {
+            throw ValueError("'\(text)': '\(ip)' is not an IP address")
+        }
+        self.hostIP = hostIP
+        self.containerPort = try Self.port(containerPart, in: text)
+        if let hostPart {
+            let bounds = hostPart.split(separator: "-", omittingEmptySubsequences: false)
+            guard bounds.count <= 2 else { throw ValueError("'\(text)': a host port range is FIRST-LAST") }
+            let low = try Self.port(bounds[0], in: text)
+            let high = bounds.count == 2 ? try Self.port(bounds[1], in: text) : low
+            guard low <= high else { throw ValueError("'\(text)': the host port range \(low)-\(high) runs backwards") }
+            self.hostPorts = low...high
+        } else {
+            self.hostPorts = nil
+        }
+        self.protocol = proto
+    }
+
+    /// The host port replica `index` (0-based) publishes on, if the range has one for it.
+    public func hostPort(forReplica index: Int) -> Int? {
+        guard let hostPorts, index < hostPorts.count else { return nil }
+        return hostPorts.lowerBound + index
+    }
+
+    public var description: String {
+        var text = ""
+        if let hostIP { text += hostIP.contains(":") ? "[\(hostIP)]:" : "\(hostIP):" }
+        if let hostPorts {
+            text += hostPorts.count == 1 ? "\(hostPorts.lowerBound):" : "\(hostPorts.lowerBound)-\(hostPorts.upperBound):"
+        }
+        text += "\(containerPort)"
+        if `protocol` != .tcp { text += "/\(`protocol`.rawValue)" }
+        return text
+    }
+
+    private static func port(_ text: Substring, in whole: String) throws(ValueError) -> Int {
+        guard !text.isEmpty, text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text),
+              (1...65535).contains(value) else {
+            throw ValueError("'\(whole)': '\(text)' is not a port number (1-65535)")
+        }
+        return value
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        let octets = text.split(separator: ".", omittingEmptySubsequences: false)
+        if octets.count == 4 {
+            return octets.allSatisfy { $0.count <= 3 && !$0.isEmpty && $0.allSatisfy(\.isNumber) && (Int($0) ?? 256) <= 255 }
+        }
+        return text.contains(":") && text.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+    }
+
+    /// Whether two host addresses can collide on a port (the same, or one binds every address).
+    public static func addressesOverlap(_ a: String?, _ b: String?) -> Bool {
+        let any: Set<String> = ["0.0.0.0", "::"]
+        guard let a, let b, !any.contains(a), !any.contains(b) else { return true }
+        return a == b
+    }
+}

@@ -1,0 +1,2 @@
+import BerthCLI
+@main struct Entrypoint { static func main() async { await BerthCommand.main() } }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Berth's demo on a fresh Debian 12 machine: installs what is missing, starts Podman's
+# Docker-Engine-API socket, builds the example images and Berth, then validates and renders
+# this repository's environments. Works from any directory.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+root=$(berth_root)
+cd "$root"
+
+heading() { printf '\n==> %s\n' "$*"; }
+
+command -v swift >/dev/null 2>&1 || die "swift is not on PATH (Swift 6 toolchain needed)"
+
+heading "Setting up the machine (Debian packages, Podman API socket, example images)"
+ensure_packages
+ensure_podman
+ensure_example_images
+export BERTH_ENGINE
+echo "engine: $BERTH_ENGINE"
+
+heading "Building Berth (swift build)"
+swift build </dev/null
+berth=$root/.build/debug/berth
+
+heading "berth validate --project $root"
+"$berth" validate --project "$root"
+
+heading "berth render --env dev --project $root"
+"$berth" render --env dev --project "$root"
