@@ -48,10 +48,12 @@ let package = Package(
             swiftSettings: settings
         ),
 
+        // Marked fixtures and helpers, shared by the test targets.
+        .target(name: "BerthTestSupport", path: "Tests/BerthTestSupport", swiftSettings: settings),
         .testTarget(name: "BerthYAMLTests", dependencies: ["BerthYAML"], swiftSettings: settings),
         .testTarget(
             name: "BerthLoadingTests",
-            dependencies: ["BerthYAML", "BerthModel", "BerthLoading"],
+            dependencies: ["BerthYAML", "BerthModel", "BerthLoading", "BerthTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(
@@ -61,7 +63,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BerthCLITests",
-            dependencies: ["BerthCLI"],
+            dependencies: ["BerthCLI", "BerthTestSupport"],
             swiftSettings: settings
         ),
     ]

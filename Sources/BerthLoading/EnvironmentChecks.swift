@@ -22,7 +22,7 @@ struct EnvironmentChecks {
     private var healthchecked: Set<String> = []
     private var declared: [String] = []
     /// Host ports actually bound, by protocol and port: a replica binds one port of its range.
-    private var bindings: [String: [Binding]] = [:]
+    private var bindings: [Int: [Binding]] = [:]
     private var portConflicts: [Diagnostic] = []
 
     mutating func declare(service: String, hasHealthcheck: Bool) {
@@ -40,7 +40,7 @@ struct EnvironmentChecks {
         guard let hostPorts = mapping.hostPorts else { return }
         let used = hostPorts.lowerBound..<(hostPorts.lowerBound + min(replicas, hostPorts.count))
         for port in used {
-            let key = "\(mapping.protocol.rawValue)/\(port)"
+            let key = port * 2 + (mapping.protocol == .tcp ? 0 : 1)
             let binding = Binding(service: service, hostIP: mapping.hostIP, location: location, path: path)
             if let other = bindings[key]?.first(where: { PortMapping.addressesOverlap($0.hostIP, mapping.hostIP) }) {
                 portConflicts.append(.error(
@@ -59,14 +59,11 @@ struct EnvironmentChecks {
     /// and `service_healthy` on a service that has no health check.
     func findCycles() -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        for (service, list) in edges {
-            for edge in list where edge.condition == .serviceHealthy && !healthchecked.contains(edge.to) {
-                diagnostics.append(.error(
-                    at: edge.location,
-                    "\(edge.path): service_healthy, but services.\(edge.to) has no healthcheck"
-                ))
-            }
-            _ = service
+        for edge in edges.values.joined() where edge.condition == .serviceHealthy && !healthchecked.contains(edge.to) {
+            diagnostics.append(.error(
+                at: edge.location,
+                "\(edge.path): service_healthy, but services.\(edge.to) has no healthcheck"
+            ))
         }
 
         enum Mark { case visiting, done }

@@ -4,7 +4,7 @@ import BerthModel
 extension EnvironmentDecoder {
     mutating func decodeConfigs(_ node: YAMLNode?, secrets: Set<String>, isProduction: Bool) -> ConfigSettings {
         let defaultRoot = context.projectRoot + "/.berth/configs/\(name)"
-        guard let node, let fields = reader.fields(node, "configs", EnvironmentSchema.configs) else {
+        guard let node, let fields = reader.fields(node, "configs", EnvironmentSchema.configs, key: nil) else {
             return ConfigSettings(root: defaultRoot)
         }
         let root = fields["root"].flatMap { reader.string($0, "configs.root") }
@@ -15,7 +15,7 @@ extension EnvironmentDecoder {
             for pair in pairs {
                 let path = NodeReader.join("configs.files", pair.name)
                 guard checkName(pair.name, at: pair.key.location, path),
-                      let file = configFile(pair.name, pair.value, path, root: root, secrets: secrets, isProduction: isProduction)
+                      let file = configFile(pair.name, pair.value, key: pair.key.location, path, root: root, secrets: secrets, isProduction: isProduction)
                 else { continue }
                 if let other = targets[file.target] {
                     reader.error(pair.value["target"]?.location ?? pair.value.location, NodeReader.join(path, "target"),
@@ -30,9 +30,10 @@ extension EnvironmentDecoder {
     }
 
     private mutating func configFile(
-        _ name: String, _ node: YAMLNode, _ path: String, root: String, secrets: Set<String>, isProduction: Bool
+        _ name: String, _ node: YAMLNode, key: SourceLocation, _ path: String, root: String, secrets: Set<String>,
+        isProduction: Bool
     ) -> ConfigFile? {
-        guard let fields = reader.fields(node, path, EnvironmentSchema.configFile) else { return nil }
+        guard let fields = reader.fields(node, path, EnvironmentSchema.configFile, key: key) else { return nil }
 
         var target: String?
         if let targetNode = fields["target"], let written = reader.string(targetNode, fields.path("target")) {

@@ -12,19 +12,25 @@ struct ServiceScope {
 
 extension EnvironmentDecoder {
     mutating func decodeService(
-        _ name: String, _ node: YAMLNode, _ path: String, _ scope: ServiceScope, _ checks: inout EnvironmentChecks
+        _ name: String, _ node: YAMLNode, key: SourceLocation, _ path: String, _ scope: ServiceScope,
+        _ checks: inout EnvironmentChecks
     ) -> Service? {
-        guard let fields = reader.fields(node, path, EnvironmentSchema.service) else { return nil }
+        guard let fields = reader.fields(node, path, EnvironmentSchema.service, key: key) else { return nil }
         let errorsBefore = reader.diagnostics.count { $0.severity == .error }
 
         let image = fields["image"].flatMap { imageReference($0, fields.path("image")) }
         let command = fields["command"].flatMap { decodeCommand($0, fields.path("command")) }
         let environment = fields["environment"].map { decodeEnvironment($0, fields.path("environment"), scope) } ?? []
         let replicas = fields["replicas"].flatMap { reader.int($0, fields.path("replicas"), in: 0...1000) } ?? 1
+        let errorsBeforePorts = reader.diagnostics.count { $0.severity == .error }
         let ports = fields["ports"].map { decodePorts($0, fields.path("ports"), service: name, replicas: replicas, &checks) } ?? []
+        // A health check names a published port; when the ports themselves are wrong, that check would only repeat them.
+        let portsValid = reader.diagnostics.count(where: { $0.severity == .error }) == errorsBeforePorts
         let volumes = fields["volumes"].map { decodeVolumes($0, fields.path("volumes")) } ?? []
         let configs = fields["configs"].map { configMounts($0, fields.path("configs"), scope) } ?? []
-        let healthcheck = fields["healthcheck"].flatMap { decodeHealthcheck($0, fields.path("healthcheck"), ports: ports) }
+        let healthcheck = fields["healthcheck"].flatMap {
+            decodeHealthcheck($0, key: fields.keyLocation("healthcheck"), fields.path("healthcheck"), ports: portsValid ? ports : nil)
+        }
         let dependsOn = fields["depends_on"].map {
             dependencies($0, fields.path("depends_on"), service: name, scope, &checks)
         } ?? []
@@ -206,8 +212,11 @@ extension EnvironmentDecoder {
         return mounts
     }
 
-    private mutating func decodeHealthcheck(_ node: YAMLNode, _ path: String, ports: [PortMapping]) -> HealthCheck? {
-        guard let fields = reader.fields(node, path, EnvironmentSchema.healthcheck) else { return nil }
+    /// `ports` is nil when they could not be read, and then a URL's port is not checked against them.
+    private mutating func decodeHealthcheck(
+        _ node: YAMLNode, key: SourceLocation?, _ path: String, ports: [PortMapping]?
+    ) -> HealthCheck? {
+        guard let fields = reader.fields(node, path, EnvironmentSchema.healthcheck, key: key) else { return nil }
         let check: HealthCheck.Check?
         switch (fields["test"], fields["url"]) {
         case (let test?, nil):
@@ -224,7 +233,7 @@ extension EnvironmentDecoder {
             }
         case (nil, let url?):
             check = reader.parse(url, fields.path("url"), Self.httpCheck).flatMap { http in
-                guard ports.contains(where: { $0.containerPort == http.containerPort && $0.protocol == .tcp }) else {
+                if let ports, !ports.contains(where: { $0.containerPort == http.containerPort && $0.protocol == .tcp }) {
                     reader.error(
                         url.location, fields.path("url"),
                         "container port \(http.containerPort) is not published in ports; Berth checks health through a published port"
@@ -234,10 +243,10 @@ extension EnvironmentDecoder {
                 return .http(http)
             }
         case (.some, .some):
-            reader.error(node.location, path, "give test or url, not both")
+            reader.error(fields.keyLocation("url") ?? fields.location, path, "give test or url, not both")
             check = nil
         case (nil, nil):
-            reader.error(node.location, path, "give test (a command) or url (an HTTP endpoint)")
+            reader.error(fields.location, path, "give test (a command) or url (an HTTP endpoint)")
             check = nil
         }
         let interval = fields["interval"].flatMap { reader.parse($0, fields.path("interval"), TimeSpan.init(parsing:)) }
@@ -250,7 +259,7 @@ extension EnvironmentDecoder {
             retries: retries ?? HealthCheck.defaultRetries, startPeriod: startPeriod ?? HealthCheck.defaultStartPeriod
         )
         if health.interval.milliseconds == 0 {
-            reader.error(fields["interval"]?.location ?? node.location, fields.path("interval"), "the interval must be longer than 0s")
+            reader.error(fields["interval"]?.location ?? fields.location, fields.path("interval"), "the interval must be longer than 0s")
         }
         if health.timeout > health.interval, let location = fields["timeout"]?.location ?? fields["interval"]?.location {
             reader.warning(location, fields.path("timeout"), "the timeout \(health.timeout) is longer than the interval \(health.interval)")
@@ -292,7 +301,7 @@ extension EnvironmentDecoder {
         } else if let pairs = reader.mapping(node, path) {
             for pair in pairs {
                 let itemPath = NodeReader.join(path, pair.name)
-                guard let fields = reader.fields(pair.value, itemPath, EnvironmentSchema.dependency) else { continue }
+                guard let fields = reader.fields(pair.value, itemPath, EnvironmentSchema.dependency, key: pair.key.location) else { continue }
                 let condition = fields["condition"].flatMap { reader.choice($0, fields.path("condition"), Dependency.Condition.self) }
                 guard fields["condition"] == nil || condition != nil else { continue }
                 entries.append((pair.name, pair.key.location, itemPath, condition ?? .serviceStarted))

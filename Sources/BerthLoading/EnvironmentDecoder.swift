@@ -23,22 +23,25 @@ struct EnvironmentDecoder {
         let project = fields["project"].flatMap { projectName($0) } ?? Self.defaultProjectName(context.projectRoot)
         let isProduction = fields["production"].flatMap { reader.bool($0, "production") } ?? (name == "production")
         let secrets = fields["secrets"].map { decodeSecrets($0, isProduction: isProduction) } ?? []
-        let secretNames = Set(secrets.map(\.name))
-        let engine = decodeEngine(fields["engine"])
-        let state = decodeState(fields["state"], secrets: secretNames)
+        // References are checked against what is declared, so a secret with a bad source is reported
+        // once, not again at every reference.
+        let secretNames = Set(fields["secrets"]?.mapping?.map(\.name) ?? [])
+        let engine = decodeEngine(fields["engine"], key: fields.keyLocation("engine"))
+        let state = decodeState(fields["state"], key: fields.keyLocation("state"), secrets: secretNames)
         let configs = decodeConfigs(fields["configs"], secrets: secretNames, isProduction: isProduction)
-        let database = fields["database"].flatMap { decodeDatabase($0, secrets: secretNames) }
+        let database = fields["database"].flatMap { decodeDatabase($0, key: fields.keyLocation("database"), secrets: secretNames) }
         var services: [Service] = []
         if let node = fields["services"], let pairs = reader.mapping(node, "services") {
             let scope = ServiceScope(
-                serviceNames: Set(pairs.map(\.name)), configNames: Set(configs.files.map(\.name)),
+                serviceNames: Set(pairs.map(\.name)),
+                configNames: Set(fields["configs"]?["files"]?.mapping?.map(\.name) ?? []),
                 secretNames: secretNames, hasDatabase: fields["database"] != nil, isProduction: isProduction
             )
             var checks = EnvironmentChecks()
             for pair in pairs {
                 let path = NodeReader.join("services", pair.name)
                 guard checkName(pair.name, at: pair.key.location, path) else { continue }
-                if let service = decodeService(pair.name, pair.value, path, scope, &checks) { services.append(service) }
+                if let service = decodeService(pair.name, pair.value, key: pair.key.location, path, scope, &checks) { services.append(service) }
             }
             reader.diagnostics += checks.findCycles()
             reader.diagnostics += checks.findPortConflicts()
@@ -89,9 +92,10 @@ struct EnvironmentDecoder {
         for pair in pairs {
             let path = NodeReader.join("secrets", pair.name)
             guard checkName(pair.name, at: pair.key.location, path),
-                  let fields = reader.fields(pair.value, path, EnvironmentSchema.secret) else { continue }
+                  let fields = reader.fields(pair.value, path, EnvironmentSchema.secret, key: pair.key.location) else { continue }
             guard fields.pairs.count == 1, let source = fields.pairs.first else {
-                reader.error(pair.value.location, path, "give exactly one of env, file, value")
+                let place = fields.pairs.count > 1 ? fields.pairs[1].key.location : fields.location
+                reader.error(place, path, "give exactly one of env, file, value")
                 continue
             }
             let sourcePath = fields.path(source.name)
@@ -163,10 +167,18 @@ struct EnvironmentDecoder {
         return .literal(text)
     }
 
+    private static let secretWords: [[UInt8]] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"]
+        .map { Array($0.utf8) }
+
+    /// A name such as `DB_PASSWORD` or `apiToken`, compared as ASCII without regard to case.
     static func looksSecret(_ name: String) -> Bool {
-        let upper = name.uppercased()
-        return ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"]
-            .contains { upper.contains($0) }
+        let upper = name.utf8.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }
+        return secretWords.contains { word in
+            guard upper.count >= word.count else { return false }
+            return (0...(upper.count - word.count)).contains { start in
+                word.indices.allSatisfy { upper[start + $0] == word[$0] }
+            }
+        }
     }
 
     // MARK: Paths from the file
@@ -193,8 +205,8 @@ struct EnvironmentDecoder {
 
     // MARK: Engine, state, database
 
-    private mutating func decodeEngine(_ node: YAMLNode?) -> EngineSettings {
-        if let node, let fields = reader.fields(node, "engine", EnvironmentSchema.engine),
+    private mutating func decodeEngine(_ node: YAMLNode?, key: SourceLocation?) -> EngineSettings {
+        if let node, let fields = reader.fields(node, "engine", EnvironmentSchema.engine, key: key),
            let hostNode = fields["host"], let host = reader.string(hostNode, "engine.host") {
             if let problem = Self.endpointProblem(host) {
                 reader.error(hostNode.location, "engine.host", problem)
@@ -226,10 +238,10 @@ struct EnvironmentDecoder {
         return "'\(host)' is not an engine endpoint; use unix:///PATH or tcp://HOST:PORT"
     }
 
-    private mutating func decodeState(_ node: YAMLNode?, secrets: Set<String>) -> StateSettings? {
+    private mutating func decodeState(_ node: YAMLNode?, key: SourceLocation?, secrets: Set<String>) -> StateSettings? {
         let defaultStore = DatabaseLocation.sqlite(path: context.projectRoot + "/.berth/state.sqlite")
         guard let node else { return StateSettings(store: defaultStore) }
-        guard let fields = reader.fields(node, "state", EnvironmentSchema.state) else { return nil }
+        guard let fields = reader.fields(node, "state", EnvironmentSchema.state, key: key) else { return nil }
         guard let urlNode = fields["url"] else {
             if let password = fields["password"] {
                 reader.error(password.location, "state.password", "a password needs a postgres:// url")
@@ -276,8 +288,8 @@ struct EnvironmentDecoder {
         return .postgres(url: url, passwordSecret: password)
     }
 
-    private mutating func decodeDatabase(_ node: YAMLNode, secrets: Set<String>) -> Database? {
-        guard let fields = reader.fields(node, "database", EnvironmentSchema.database),
+    private mutating func decodeDatabase(_ node: YAMLNode, key: SourceLocation?, secrets: Set<String>) -> Database? {
+        guard let fields = reader.fields(node, "database", EnvironmentSchema.database, key: key),
               let urlNode = fields["url"] else { return nil }
         let location = databaseLocation(urlNode, fields, "database", secrets: secrets)
         let migrationsNode = fields["migrations"]

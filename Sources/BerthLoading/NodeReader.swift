@@ -20,7 +20,8 @@ struct NodeReader {
 
     /// The keys of a mapping with fixed keys. Unknown keys are reported with a suggestion,
     /// missing required keys at the mapping.
-    mutating func fields(_ node: YAMLNode, _ path: String, _ schema: ObjectSchema) -> Fields? {
+    /// `key` is where the mapping is named (`web:`), where a missing key is reported.
+    mutating func fields(_ node: YAMLNode, _ path: String, _ schema: ObjectSchema, key: SourceLocation? = nil) -> Fields? {
         guard let pairs = mapping(node, path) else { return nil }
         var known: [YAMLPair] = []
         known.reserveCapacity(pairs.count)
@@ -34,15 +35,16 @@ struct NodeReader {
                 )
             }
         }
-        for key in schema.required where !known.contains(where: { $0.name == key }) {
-            error(node.location, path, "missing required key '\(key)'")
+        for required in schema.required where !known.contains(where: { $0.name == required }) {
+            error(key ?? node.location, path, "missing required key '\(required)'")
         }
-        return Fields(pairs: known, location: node.location, path: path)
+        return Fields(pairs: known, location: key ?? node.location, path: path)
     }
 
     /// A mapping's pairs, whatever its keys.
     mutating func mapping(_ node: YAMLNode, _ path: String) -> [YAMLPair]? {
         guard let pairs = node.mapping else {
+            if node.isReported { return nil }
             error(node.location, path, "expected a mapping, found \(node.kindName)")
             return nil
         }
@@ -51,6 +53,7 @@ struct NodeReader {
 
     mutating func list(_ node: YAMLNode, _ path: String) -> [YAMLNode]? {
         guard let items = node.sequence else {
+            if node.isReported { return nil }
             error(node.location, path, "expected a list, found \(node.kindName)")
             return nil
         }
@@ -60,7 +63,8 @@ struct NodeReader {
     /// Text. Integers and booleans are taken as their text; a plain scalar that other YAML
     /// readers would take for a number or a boolean gets a warning, since the meaning differs between tools.
     mutating func string(_ node: YAMLNode, _ path: String) -> String? {
-        guard let scalar = node.scalar, !scalar.isNull else {
+        guard let scalar = node.scalar, !scalar.isNull, !node.isReported else {
+            if node.isReported { return nil }
             error(node.location, path, "expected a string, found \(node.kindName)")
             return nil
         }
@@ -95,6 +99,7 @@ struct NodeReader {
 
     mutating func int(_ node: YAMLNode, _ path: String, in range: ClosedRange<Int>) -> Int? {
         guard let value = node.scalar?.int else {
+            if node.isReported { return nil }
             error(node.location, path, "expected an integer, found \(node.kindName)")
             return nil
         }
@@ -107,6 +112,7 @@ struct NodeReader {
 
     mutating func bool(_ node: YAMLNode, _ path: String) -> Bool? {
         guard let value = node.scalar?.bool else {
+            if node.isReported { return nil }
             let hint = node.scalar?.looksLikeYAML11Bool == true ? "; write true or false" : ""
             error(node.location, path, "expected true or false, found \(node.kindName)\(hint)")
             return nil

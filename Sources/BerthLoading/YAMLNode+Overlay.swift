@@ -57,17 +57,34 @@ extension YAMLNode {
     }
 
     /// Mappings without their null-valued keys, at every depth: null means absent.
-    func withoutNulls() -> YAMLNode {
+    func withoutNulls() -> YAMLNode { strippingNulls() ?? self }
+
+    /// Nil when there is no null to remove, so an untouched subtree is shared, not copied.
+    private func strippingNulls() -> YAMLNode? {
         switch content {
-        case .scalar: return self
+        case .scalar:
+            return nil
         case .sequence(let items):
-            return YAMLNode(.sequence(items.map { $0.withoutNulls() }), at: location)
+            guard let first = items.firstIndex(where: { $0.strippingNulls() != nil }) else { return nil }
+            var copy = items
+            for index in first..<copy.count { copy[index] = copy[index].withoutNulls() }
+            return YAMLNode(.sequence(copy), at: location)
         case .mapping(let pairs):
-            guard pairs.contains(where: { $0.value.isNull || $0.value.scalar == nil }) else { return self }
-            return YAMLNode(
-                .mapping(pairs.filter { !$0.value.isNull }.map { YAMLPair(key: $0.key, value: $0.value.withoutNulls()) }),
-                at: location
-            )
+            var changed: [YAMLPair]?
+            for (index, pair) in pairs.enumerated() {
+                let replacement: YAMLPair?
+                if pair.value.isNull {
+                    replacement = nil
+                } else if let stripped = pair.value.strippingNulls() {
+                    replacement = YAMLPair(key: pair.key, value: stripped)
+                } else {
+                    changed?.append(pair)
+                    continue
+                }
+                if changed == nil { changed = Array(pairs[..<index]) }
+                if let replacement { changed?.append(replacement) }
+            }
+            return changed.map { YAMLNode(.mapping($0), at: location) }
         }
     }
 }

@@ -8,88 +8,101 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     public var digest: String?
 
     public init(parsing text: String) throws(ValueError) {
-        guard !text.isEmpty else { throw ValueError("empty image reference") }
-        guard text.count <= 255 else { throw ValueError("image reference longer than 255 characters") }
-        var name = Substring(text)
+        // The grammar is ASCII: work on bytes.
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { throw ValueError("empty image reference") }
+        guard bytes.count <= 255 else { throw ValueError("image reference longer than 255 characters") }
+        var nameEnd = bytes.count
         var digest: String?
-        if let at = name.firstIndex(of: "@") {
-            let value = name[name.index(after: at)...]
-            let pieces = value.split(separator: ":", maxSplits: 1)
-            guard pieces.count == 2, pieces[0].allSatisfy(Self.isAlgorithmCharacter),
-                  pieces[1].count >= 32, pieces[1].allSatisfy(\.isHexDigit) else {
+        if let at = bytes.firstIndex(of: UInt8(ascii: "@")) {
+            let value = bytes[(at + 1)...]
+            guard let colon = value.firstIndex(of: UInt8(ascii: ":")),
+                  value[..<colon].allSatisfy(Self.isAlgorithmByte), colon > value.startIndex,
+                  bytes.count - colon - 1 >= 32, value[(colon + 1)...].allSatisfy(Self.isHexByte) else {
                 throw ValueError("'\(text)' has a malformed digest; expected @sha256:<hex>")
             }
-            digest = String(value)
-            name = name[..<at]
+            digest = String(decoding: value, as: UTF8.self)
+            nameEnd = at
         }
         var tag: String?
-        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") {
-            let value = name[name.index(after: colon)...]
-            guard let first = value.first, first.isLetter || first.isNumber || first == "_",
-                  value.count <= 128, value.allSatisfy(Self.isTagCharacter) else {
-                throw ValueError("'\(text)' has an invalid tag '\(value)'; a tag is letters, digits, '_', '.' and '-'")
+        if let colon = bytes[..<nameEnd].lastIndex(of: UInt8(ascii: ":")),
+           !bytes[colon..<nameEnd].contains(UInt8(ascii: "/")) {
+            let value = bytes[(colon + 1)..<nameEnd]
+            guard let first = value.first, Self.isAlphanumeric(first) || first == UInt8(ascii: "_"),
+                  value.count <= 128, value.allSatisfy(Self.isTagByte) else {
+                throw ValueError("'\(text)' has an invalid tag '\(String(decoding: value, as: UTF8.self))'; a tag is letters, digits, '_', '.' and '-'")
             }
-            tag = String(value)
-            name = name[..<colon]
+            tag = String(decoding: value, as: UTF8.self)
+            nameEnd = colon
         }
-        var components = name.split(separator: "/", omittingEmptySubsequences: false)
+        let name = bytes[..<nameEnd]
+        var components = name.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard let first = components.first, !first.isEmpty else {
             throw ValueError("'\(text)' is not an image reference")
         }
         // A first component with a '.' or ':' or named localhost is a registry host, which may have a port.
-        if components.count > 1, first.contains(".") || first.contains(":") || first == "localhost" {
-            guard first.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" }) else {
-                throw ValueError("'\(text)' has an invalid registry host '\(first)'")
+        if components.count > 1,
+           first.contains(UInt8(ascii: ".")) || first.contains(UInt8(ascii: ":")) || first.elementsEqual("localhost".utf8) {
+            guard first.allSatisfy({ Self.isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ":") })
+            else {
+                throw ValueError("'\(text)' has an invalid registry host '\(String(decoding: first, as: UTF8.self))'")
             }
             components.removeFirst()
         }
-        for component in components {
-            guard Self.isPathComponent(component) else {
-                throw ValueError(
-                    "'\(text)' is not a valid image reference: '\(component)' must be lowercase letters, digits and separators (., _, __, -)"
-                )
-            }
+        for component in components where !Self.isPathComponent(component) {
+            throw ValueError(
+                "'\(text)' is not a valid image reference: '\(String(decoding: component, as: UTF8.self))' must be lowercase letters, digits and separators (., _, __, -)"
+            )
         }
         self.text = text
-        self.repository = String(name)
+        self.repository = String(decoding: name, as: UTF8.self)
         self.tag = tag
         self.digest = digest
     }
 
     public var description: String { text }
 
-    private static func isTagCharacter(_ c: Character) -> Bool {
-        c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "." || c == "-")
+    private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    private static func isAlgorithmCharacter(_ c: Character) -> Bool {
-        c.isASCII && (c.isLowercase || c.isNumber || c == "+" || c == "." || c == "_" || c == "-")
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        isLowerAlphanumeric(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    }
+
+    private static func isTagByte(_ byte: UInt8) -> Bool {
+        isAlphanumeric(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+    }
+
+    private static func isHexByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
+
+    private static func isAlgorithmByte(_ byte: UInt8) -> Bool {
+        isLowerAlphanumeric(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+            || byte == UInt8(ascii: "-")
     }
 
     /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
-    private static func isPathComponent(_ component: Substring) -> Bool {
+    private static func isPathComponent(_ component: ArraySlice<UInt8>) -> Bool {
         guard let first = component.first, let last = component.last,
               isLowerAlphanumeric(first), isLowerAlphanumeric(last) else { return false }
-        var previous: Character = first
-        var separatorRun = ""
-        for c in component.dropFirst() {
-            if isLowerAlphanumeric(c) {
-                guard separatorRun.isEmpty || ["." , "_", "__"].contains(separatorRun) || separatorRun.allSatisfy({ $0 == "-" }) else {
-                    return false
-                }
-                separatorRun = ""
-            } else if c == "." || c == "_" || c == "-" {
-                separatorRun.append(c)
-            } else {
-                return false
+        var dots = 0, underscores = 0, dashes = 0
+        for byte in component {
+            switch byte {
+            case UInt8(ascii: "."): dots += 1
+            case UInt8(ascii: "_"): underscores += 1
+            case UInt8(ascii: "-"): dashes += 1
+            default:
+                guard isLowerAlphanumeric(byte) else { return false }
+                // A run of separators between two alphanumerics: '.', '_', '__' or any number of '-'.
+                let separators = dots + underscores + dashes
+                guard separators == 0 || (dots == 1 && separators == 1) || (underscores <= 2 && separators == underscores)
+                        || separators == dashes else { return false }
+                dots = 0; underscores = 0; dashes = 0
             }
-            previous = c
         }
-        _ = previous
-        return separatorRun.isEmpty
-    }
-
-    private static func isLowerAlphanumeric(_ c: Character) -> Bool {
-        c.isASCII && (c.isLowercase || c.isNumber)
+        return true
     }
 }

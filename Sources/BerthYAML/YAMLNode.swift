@@ -3,7 +3,7 @@
 /// Aliases are expanded while the tree is built (sharing storage, so an alias costs no copy);
 /// `<<` merge keys are applied, so a consumer sees plain mappings.
 public struct YAMLNode: Hashable, Sendable {
-    public indirect enum Content: Hashable, Sendable {
+    public enum Content: Hashable, Sendable {
         case scalar(YAMLScalar)
         case sequence([YAMLNode])
         case mapping([YAMLPair])
@@ -31,6 +31,17 @@ public struct YAMLNode: Hashable, Sendable {
         if case .mapping(let pairs) = content { return pairs }
         return nil
     }
+
+    /// The tag of a node that stands in for one already reported as an error (an alias to no
+    /// anchor): readers skip it silently, so one mistake gives one diagnostic.
+    public static let reportedTag = "tag:berth,2026:reported"
+
+    public static func reported(at location: SourceLocation) -> YAMLNode {
+        YAMLNode(.scalar(YAMLScalar("", style: .plain, tag: reportedTag)), at: location)
+    }
+
+    /// Whether this node stands in for one already reported.
+    public var isReported: Bool { scalar?.tag == Self.reportedTag }
 
     /// A null scalar (`~`, `null`, or nothing at all).
     public var isNull: Bool { scalar?.isNull ?? false }

@@ -82,13 +82,19 @@ public struct YAMLParser: Sendable {
                 "the file is not valid UTF-8: \(problem)\(detail)"
             )
         }
-        let mark = parser.problem_mark
+        // "found unexpected end of stream" at the end of the file helps nobody: an unclosed quote or
+        // bracket is reported where it was opened, which the context mark names.
+        let atEnd = problem.contains("end of stream") && parser.context != nil
+        let mark = atEnd ? parser.context_mark : parser.problem_mark
         let location = SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
         if Self.character(atLine: Int(mark.line), column: Int(mark.column), in: bytes) == UInt8(ascii: "\t") {
             return .error(at: location, "a tab character where YAML expects indentation; indent with spaces")
         }
         var message = "syntax error: \(problem)"
-        if let context = parser.context.map({ String(cString: $0) }) {
+        if atEnd, let context = parser.context.map({ String(cString: $0) }) {
+            message = "syntax error: \(context) that starts here, the file ended (\(problem))"
+        }
+        if let context = parser.context.map({ String(cString: $0) }), !atEnd {
             let start = parser.context_mark
             message += " (\(context) at line \(start.line + 1), column \(start.column + 1))"
         }
@@ -197,7 +203,7 @@ private struct TreeBuilder {
                     at: here,
                     open ? "alias *\(name) refers to a node that contains it" : "alias *\(name) names no anchor defined before it"
                 ))
-                add(YAMLNode(.scalar(YAMLScalar("")), at: here), weight: 1)
+                add(YAMLNode.reported(at: here), weight: 1)
                 return
             }
             expanded += weight
@@ -252,35 +258,40 @@ private struct TreeBuilder {
             top.pendingKey = node
         } else {
             diagnostics.append(.error(at: node.location, "a mapping key must be a plain value, not \(node.kindName)"))
-            top.pendingKey = YAMLNode(.scalar(YAMLScalar("")), at: node.location)
+            top.pendingKey = YAMLNode.reported(at: node.location)
         }
     }
 
     /// Reports duplicate keys and applies `<<` merge keys: explicit keys win over merged ones,
     /// and among merged mappings the earlier one wins.
     private mutating func resolvedPairs(_ pairs: [YAMLPair]) -> [YAMLPair] {
-        var seen: [String: SourceLocation] = [:]
-        seen.reserveCapacity(pairs.count)
         var hasMerge = false
-        for pair in pairs {
+        // Most mappings are small: comparing with the keys before is cheaper than hashing them all.
+        var seen: [String: SourceLocation]? = pairs.count > 16 ? Dictionary(minimumCapacity: pairs.count) : nil
+        for (index, pair) in pairs.enumerated() {
             if Self.isMergeKey(pair.key) {
                 hasMerge = true
                 continue
             }
             let name = pair.name
-            if let first = seen[name] {
+            let first: SourceLocation?
+            if seen != nil {
+                first = seen?.updateValue(pair.key.location, forKey: name)
+                if let first { seen?[name] = first }
+            } else {
+                first = pairs[..<index].first { $0.name == name && !Self.isMergeKey($0.key) }?.key.location
+            }
+            if let first {
                 diagnostics.append(.error(
                     at: pair.key.location,
                     "duplicate key '\(name)' (first at line \(first.line), column \(first.column))"
                 ))
-            } else {
-                seen[name] = pair.key.location
             }
         }
         guard hasMerge else { return pairs }
 
         var result: [YAMLPair] = []
-        var added = Set(seen.keys)
+        var added = Set(pairs.filter { !Self.isMergeKey($0.key) }.map(\.name))
         for pair in pairs {
             guard Self.isMergeKey(pair.key) else {
                 result.append(pair)

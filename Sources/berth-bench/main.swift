@@ -1,1 +1,148 @@
-print("bench")
+// Benchmarks of Berth's stages. Build with -c release:
+//
+//   swift run -c release berth-bench generate --services 10000 /tmp/bench
+//   swift run -c release berth-bench load /tmp/bench            (Berth's whole load of environments/bench.yaml)
+//   swift run -c release berth-bench events /tmp/bench          (a bare libyaml event parse of the same file)
+//
+// Each prints the median and best wall time over the runs and the process's peak resident memory;
+// run load and events as separate processes so that each peak is its own.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CYAML
+import BerthYAML
+import BerthLoading
+
+func now() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) * 1_000 + Double(time.tv_nsec) / 1_000_000
+}
+
+func peakResidentMiB() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func measure(_ name: String, runs: Int, _ body: () throws -> Int) rethrows {
+    var times: [Double] = []
+    var size = 0
+    for _ in 0..<runs {
+        let start = now()
+        size = try body()
+        times.append(now() - start)
+    }
+    times.sort()
+    let median = times[times.count / 2]
+    print("\(name): median \(format(median)) ms, best \(format(times[0])) ms over \(runs) runs; \(size) items; peak RSS \(format(peakResidentMiB())) MiB")
+}
+
+func format(_ value: Double) -> String {
+    let rounded = (value * 10).rounded() / 10
+    return "\(rounded)"
+}
+
+/// An environment of `count` services, each with the keys a real one has.
+func generate(services count: Int) -> String {
+    var text = "# yaml-language-server: $schema=../schemas/environment.schema.json\nproject: bench\n"
+    text += "secrets:\n  token: { env: BENCH_TOKEN }\nservices:\n"
+    for index in 0..<count {
+        text += """
+              svc-\(index):
+                image: localhost/bench-\(index % 50):1.\(index % 7).\(index % 3)
+                command: ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"]
+                replicas: 1
+                strategy: start-first
+                environment:
+                  LOG_LEVEL: info
+                  SERVICE_INDEX: "\(index)"
+                  API_TOKEN: { secret: token }
+                ports:
+                  - "127.0.0.1:\(20_000 + index):80"
+                healthcheck:
+                  url: http://localhost:80/health
+                  interval: 5s
+                  timeout: 2s
+                labels:
+                  team: team-\(index % 20)
+
+            """
+        if index > 0 { text += "    depends_on: [svc-\(index - 1)]\n" }
+    }
+    return text
+}
+
+func readFile(_ path: String) throws -> [UInt8] { try LocalFileSystem().readFile(atPath: path) }
+
+/// libyaml's event parser over the bytes, doing nothing with the events: the floor for any loader.
+func parseEvents(_ bytes: [UInt8]) -> Int {
+    let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+    let event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
+    defer { parser.deallocate(); event.deallocate() }
+    yaml_parser_initialize(parser)
+    defer { yaml_parser_delete(parser) }
+    var count = 0
+    bytes.withUnsafeBufferPointer { buffer in
+        yaml_parser_set_input_string(parser, buffer.baseAddress, buffer.count)
+        while yaml_parser_parse(parser, event) == 1 {
+            count += 1
+            let done = event.pointee.type == YAML_STREAM_END_EVENT
+            yaml_event_delete(event)
+            if done { break }
+        }
+    }
+    return count
+}
+
+func main() throws {
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    func option(_ name: String, default value: Int) -> Int {
+        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else {
+            return value
+        }
+        arguments.removeSubrange(index...(index + 1))
+        return number
+    }
+    let services = option("--services", default: 10_000)
+    let runs = option("--runs", default: 5)
+    guard arguments.count == 2 else {
+        print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
+        exit(2)
+    }
+    let project = arguments[1]
+    let file = project + "/environments/bench.yaml"
+    switch arguments[0] {
+    case "generate":
+        mkdir(project, 0o755)
+        mkdir(project + "/environments", 0o755)
+        let text = generate(services: services)
+        guard let handle = fopen(file, "w") else { throw FileSystemError(path: file, reason: "cannot create") }
+        fputs(text, handle)
+        fclose(handle)
+        print("wrote \(file): \(services) services, \(text.utf8.count) bytes")
+    case "events":
+        let bytes = try readFile(file)
+        measure("libyaml events", runs: runs) { parseEvents(bytes) }
+    case "parse":
+        let bytes = try readFile(file)
+        measure("berth YAML tree", runs: runs) {
+            YAMLParser(limits: .init(maxAliasExpansion: 10_000_000)).parse(bytes, file: file).root?.mapping?.count ?? 0
+        }
+    case "load":
+        let loader = ProjectLoader(project: project, currentDirectory: "/")
+        try measure("berth load", runs: runs) {
+            let result = try loader.load("bench")
+            if result.diagnostics.hasErrors {
+                print(result.diagnostics.prefix(5).map(\.description).joined(separator: "\n"))
+                exit(1)
+            }
+            return result.environment?.services.count ?? 0
+        }
+    default:
+        print("unknown benchmark \(arguments[0])")
+        exit(2)
+    }
+}
+
+try main()

@@ -1,0 +1,123 @@
+import Testing
+import BerthYAML
+import BerthModel
+import BerthLoading
+
+@Suite struct DecoderTests {
+    func load(
+        _ files: [String: String], env: String = "dev", variables: [String: String] = [:]
+    ) throws -> LoadResult {
+        var all = files
+        for (path, text) in files where !path.hasPrefix("/") {
+            all.removeValue(forKey: path)
+            all["/p/environments/" + path] = text
+        }
+        return try ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: InMemoryFileSystem(files: all), variables: variables).load(env)
+    }
+
+    @Test("defaults: one replica, unless-stopped, recreate, state and config root under .berth/")
+    func defaults() throws {
+        let env = try #require(try load(["dev.yaml": "services:\n  web:\n    image: localhost/web:1.0.0\n"]).environment)
+        let web = try #require(env.service(named: "web"))
+        #expect(web.replicas == 1 && web.restart == .unlessStopped && web.strategy == .recreate)
+        #expect(env.state.store == .sqlite(path: "/p/.berth/state.sqlite"))
+        #expect(env.configs.root == "/p/.berth/configs/dev")
+        #expect(env.project == "p")
+        #expect(!env.isProduction)
+    }
+
+    @Test("the engine comes from the file, else DOCKER_HOST, else a known socket")
+    func engineDefault() throws {
+        let written = try #require(try load(["dev.yaml": "engine:\n  host: tcp://10.0.0.5:2375\n"]).environment)
+        #expect(written.engine == EngineSettings(host: "tcp://10.0.0.5:2375", isDefault: false))
+        let fromVariable = try #require(try load(["dev.yaml": "project: x\n"], variables: ["DOCKER_HOST": "unix:///tmp/d.sock"]).environment)
+        #expect(fromVariable.engine == EngineSettings(host: "unix:///tmp/d.sock", isDefault: true))
+        let fallback = try #require(try load(["dev.yaml": "project: x\n"]).environment)
+        #expect(fallback.engine == EngineSettings(host: "unix:///run/podman/podman.sock", isDefault: true))
+    }
+
+    @Test("the environment named production is production; literal secrets are refused there")
+    func production() throws {
+        let result = try load(["production.yaml": "secrets:\n  token: { value: hunter2 }\n"], env: "production")
+        #expect(result.environment == nil)
+        #expect(result.diagnostics.map(\.description) == [
+            "environments/production.yaml:2:19: error: secrets.token.value: a literal secret in a production environment; reference it with env: or file:",
+        ])
+    }
+
+    @Test("a literal under a secret-looking name warns outside production and fails inside it")
+    func secretLookingNames() throws {
+        let text = "services:\n  web:\n    image: localhost/web:1.0.0\n    environment:\n      DB_PASSWORD: hunter2\n"
+        let dev = try load(["dev.yaml": text])
+        #expect(dev.environment != nil)
+        #expect(dev.diagnostics.map(\.severity) == [.warning])
+        let production = try load(["production.yaml": text], env: "production")
+        #expect(production.environment == nil)
+        #expect(production.diagnostics.map(\.severity) == [.error])
+    }
+
+    @Test("ports: a host range gives each replica its own port")
+    func portRanges() throws {
+        let env = try #require(try load(["dev.yaml": "services:\n  web:\n    image: localhost/web:1.0.0\n    replicas: 2\n    ports: [\"127.0.0.1:8080-8081:80/tcp\", 9000]\n"]).environment)
+        let ports = try #require(env.service(named: "web")?.ports)
+        #expect(ports[0].hostPort(forReplica: 0) == 8080)
+        #expect(ports[0].hostPort(forReplica: 1) == 8081)
+        #expect(ports[0].hostIP == "127.0.0.1")
+        #expect(ports[1] == PortMapping(hostPorts: nil, containerPort: 9000))
+    }
+
+    @Test("ports on different addresses do not conflict; on 0.0.0.0 they do")
+    func portAddresses() throws {
+        let apart = try load(["dev.yaml": "services:\n  a:\n    image: localhost/a:1\n    ports: [\"127.0.0.1:80:80\"]\n  b:\n    image: localhost/b:1\n    ports: [\"127.0.0.2:80:80\"]\n"])
+        #expect(!apart.diagnostics.hasErrors)
+        let clash = try load(["dev.yaml": "services:\n  a:\n    image: localhost/a:1\n    ports: [\"127.0.0.1:80:80\"]\n  b:\n    image: localhost/b:1\n    ports: [\"80:80\"]\n"])
+        #expect(clash.diagnostics.map(\.message) == ["services.b.ports[0]: host port 80/tcp is already published by services.a.ports[0] (line 4)"])
+    }
+
+    @Test("command as a string is split as a shell would")
+    func commandString() throws {
+        let env = try #require(try load(["dev.yaml": "services:\n  w:\n    image: localhost/w:1\n    command: sh -c 'echo \"hi there\"'\n"]).environment)
+        #expect(env.service(named: "w")?.command == ["sh", "-c", "echo \"hi there\""])
+    }
+
+    @Test("migrations are listed in version order with their undo files")
+    func migrations() throws {
+        let files = [
+            "dev.yaml": "database:\n  url: sqlite:db.sqlite\n",
+            "migrations/V10__ten.sql": "select 10;",
+            "migrations/V2__two_words.sql": "select 2;",
+            "migrations/U2__two_words.sql": "select -2;",
+            "migrations/README.md": "notes",
+        ]
+        let env = try #require(try load(files).environment)
+        let database = try #require(env.database)
+        #expect(database.location == .sqlite(path: "/p/db.sqlite"))
+        #expect(database.migrations.map(\.version.text) == ["2", "10"])
+        #expect(database.migrations.map(\.description) == ["two words", "ten"])
+        #expect(database.migrations[0].undoPath == "/p/environments/migrations/U2__two_words.sql")
+    }
+
+    @Test("template placeholders: every one needs a value; unused values warn")
+    func placeholders() throws {
+        let files = [
+            "dev.yaml": "configs:\n  files:\n    app:\n      template: app.tmpl\n      target: app.conf\n      values:\n        used: 1\n        spare: 2\n",
+            "app.tmpl": "a={{ used }}\nb={{missing}}\n",
+        ]
+        let result = try load(files)
+        #expect(result.diagnostics.map(\.description) == [
+            "environments/app.tmpl:2:3: error: the placeholder 'missing' has no value in configs.files.app.values",
+            "environments/dev.yaml:8:9: warning: configs.files.app.values.spare: no placeholder of environments/app.tmpl uses this value",
+        ])
+    }
+
+    @Test("config modes are octal however they are written", arguments: ["\"0640\"", "0640", "640", "\"0o640\""])
+    func modes(_ written: String) throws {
+        let files = [
+            "dev.yaml": "configs:\n  files:\n    app:\n      template: app.tmpl\n      target: app.conf\n      mode: \(written)\n",
+            "app.tmpl": "static\n",
+        ]
+        let env = try #require(try load(files).environment)
+        #expect(env.configs.files.first?.mode == 0o640)
+        #expect(env.configs.files.first?.target == "/p/.berth/configs/dev/app.conf")
+    }
+}

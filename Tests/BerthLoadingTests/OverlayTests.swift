@@ -1,0 +1,130 @@
+import Testing
+import BerthYAML
+import BerthModel
+import BerthLoading
+
+/// The rules of `extends:`: maps merge by key, lists replace, null removes, alternatives replace each other.
+@Suite struct OverlayTests {
+    static let base = """
+        project: shop
+        services:
+          web:
+            image: localhost/web:1.0.0
+            replicas: 2
+            ports: ["127.0.0.1:18080-18081:80"]
+            environment:
+              LOG_LEVEL: info
+              FEATURE_X: "on"
+            healthcheck:
+              url: http://localhost:80/health
+              interval: 5s
+          worker:
+            image: localhost/worker:1.0.0
+        secrets:
+          token: { env: TOKEN }
+        """
+
+    func load(_ dev: String, base: String = OverlayTests.base) throws -> LoadResult {
+        let files = InMemoryFileSystem(files: [
+            "/p/environments/base.yaml": base,
+            "/p/environments/dev.yaml": dev,
+        ])
+        return try ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: files).load("dev")
+    }
+
+    func environment(_ dev: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Environment {
+        let result = try load(dev)
+        #expect(!result.diagnostics.hasErrors, Comment(rawValue: "\(result.diagnostics)"), sourceLocation: sourceLocation)
+        return try #require(result.environment, sourceLocation: sourceLocation)
+    }
+
+    @Test("maps merge by key: the child changes one field and keeps the rest")
+    func mapsMerge() throws {
+        let env = try environment("extends: base\nservices:\n  web:\n    replicas: 1\n    environment:\n      LOG_LEVEL: debug\n")
+        let web = try #require(env.service(named: "web"))
+        #expect(web.replicas == 1)
+        #expect(web.image.text == "localhost/web:1.0.0")
+        #expect(web.environment == [
+            EnvironmentVariable(name: "FEATURE_X", value: .literal("on")),
+            EnvironmentVariable(name: "LOG_LEVEL", value: .literal("debug")),
+        ])
+        #expect(env.services.map(\.name) == ["web", "worker"])
+        #expect(env.project == "shop")
+    }
+
+    @Test("lists replace, they do not append")
+    func listsReplace() throws {
+        let env = try environment("extends: base\nservices:\n  web:\n    ports: [\"127.0.0.1:19090-19091:80\"]\n")
+        #expect(env.service(named: "web")?.ports.map(\.description) == ["127.0.0.1:19090-19091:80"])
+    }
+
+    @Test("a key set to null is removed, at any depth")
+    func nullRemoves() throws {
+        let env = try environment("extends: base\nservices:\n  worker: null\n  web:\n    healthcheck: ~\n    environment:\n      FEATURE_X:\n")
+        #expect(env.services.map(\.name) == ["web"])
+        let web = try #require(env.service(named: "web"))
+        #expect(web.healthcheck == nil)
+        #expect(web.environment.map(\.name) == ["LOG_LEVEL"])
+    }
+
+    @Test("setting one alternative drops the inherited other: a secret's env becomes a value")
+    func alternativesReplace() throws {
+        let env = try environment("extends: base\nsecrets:\n  token: { value: dev-only }\n")
+        #expect(env.secrets == [Secret(name: "token", source: .literal("dev-only"))])
+    }
+
+    @Test("a health check's test replaces an inherited url, keeping the timing")
+    func healthcheckAlternatives() throws {
+        let env = try environment("extends: base\nservices:\n  web:\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n")
+        let health = try #require(env.service(named: "web")?.healthcheck)
+        #expect(health.check == .command(["CMD", "true"]))
+        #expect(health.interval == TimeSpan(milliseconds: 5_000))
+    }
+
+    @Test("a child adds services of its own")
+    func childAdds() throws {
+        let env = try environment("extends: base\nservices:\n  cron:\n    image: localhost/cron:2.0.0\n")
+        #expect(env.services.map(\.name) == ["cron", "web", "worker"])
+    }
+
+    @Test("chains of extends resolve in order, nearest file wins")
+    func chains() throws {
+        let files = InMemoryFileSystem(files: [
+            "/p/environments/base.yaml": Self.base,
+            "/p/environments/production.yaml": "extends: base\nservices:\n  web:\n    replicas: 2\n    image: localhost/web:2.0.0\n",
+            "/p/environments/dr.yaml": "extends: production\nproduction: true\nservices:\n  web:\n    image: localhost/web:2.0.1\n",
+        ])
+        let loader = ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: files)
+        let dr = try #require(try loader.load("dr").environment)
+        #expect(dr.service(named: "web")?.image.text == "localhost/web:2.0.1")
+        #expect(dr.service(named: "web")?.replicas == 2)
+        #expect(dr.isProduction)
+        #expect(try loader.load("production").environment?.isProduction == true)
+    }
+
+    @Test("problems inherited from a base are reported at the base's lines")
+    func baseLocations() throws {
+        let result = try load("extends: base\n", base: "services:\n  web:\n    image: localhost/web:1.0.0\n    replicas: many\n")
+        #expect(result.diagnostics.map(\.description) == [
+            "environments/base.yaml:4:15: error: services.web.replicas: expected an integer, found a string",
+        ])
+    }
+
+    @Test("base.yaml is not an environment of its own")
+    func baseIsNotAnEnvironment() throws {
+        let files = InMemoryFileSystem(files: ["/p/environments/base.yaml": Self.base, "/p/environments/dev.yaml": "extends: base\n"])
+        #expect(try ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: files).environmentNames() == ["dev"])
+    }
+
+    @Test("an unknown environment is an error with a suggestion")
+    func unknownEnvironment() throws {
+        let files = InMemoryFileSystem(files: ["/p/environments/staging.yaml": "project: x\n"])
+        let loader = ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: files)
+        #expect(throws: LoadError.self) { try loader.load("stagign") }
+        do {
+            _ = try loader.load("stagign")
+        } catch {
+            #expect(error.description == "no environment 'stagign'; did you mean 'staging'? (environments: staging)")
+        }
+    }
+}
