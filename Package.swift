@@ -51,6 +51,7 @@ let package = Package(
         // Marked fixtures and helpers, shared by the test targets.
         .target(name: "BerthTestSupport", path: "Tests/BerthTestSupport", swiftSettings: settings),
         .testTarget(name: "BerthYAMLTests", dependencies: ["BerthYAML"], swiftSettings: settings),
+        .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"], swiftSettings: settings),
         .testTarget(
             name: "BerthLoadingTests",
             dependencies: ["BerthYAML", "BerthModel", "BerthLoading", "BerthTestSupport"],

@@ -269,24 +269,27 @@ extension EnvironmentDecoder {
 
     /// `http://localhost[:PORT]/PATH` as the container sees it.
     static func httpCheck(_ url: String) throws(ValueError) -> HTTPCheck {
+        let bytes = Array(url.utf8)
         let secure = url.hasPrefix("https://")
         guard secure || url.hasPrefix("http://") else { throw ValueError("'\(url)' is not an http:// or https:// URL") }
-        let rest = url.dropFirst(secure ? 8 : 7)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        let path = rest.dropFirst(authority.count)
-        var host = Substring(authority)
+        let start = secure ? 8 : 7
+        let end = bytes[start...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? bytes.count
+        var host = bytes[start..<end]
         var port = secure ? 443 : 80
-        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") {
-            guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number) else {
+        if let colon = host.lastIndex(of: UInt8(ascii: ":")), !host[colon...].contains(UInt8(ascii: "]")) {
+            let digits = host[(colon + 1)...]
+            guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                  case let number = digits.reduce(0, { $0 * 10 + Int($1 - 48) }), (1...65535).contains(number) else {
                 throw ValueError("'\(url)' has no valid port")
             }
             port = number
-            host = authority[..<colon]
+            host = host[..<colon]
         }
-        guard ["localhost", "127.0.0.1", "[::1]", "0.0.0.0"].contains(host) else {
+        guard ["localhost", "127.0.0.1", "[::1]", "0.0.0.0"].contains(where: { host.elementsEqual($0.utf8) }) else {
             throw ValueError("'\(url)': the host must be localhost, as the container sees itself (Berth reaches it through the published port)")
         }
-        return HTTPCheck(url: url, containerPort: port, path: path.isEmpty ? "/" : String(path))
+        let path = end < bytes.count ? String(decoding: bytes[end...], as: UTF8.self) : "/"
+        return HTTPCheck(url: url, containerPort: port, path: path)
     }
 
     private mutating func dependencies(

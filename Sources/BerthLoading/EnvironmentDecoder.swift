@@ -57,10 +57,11 @@ struct EnvironmentDecoder {
 
     // MARK: Names
 
+    /// `[a-z0-9][a-z0-9_-]*`, at most 63 bytes.
     static func isName(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, text.count <= 63 else { return false }
-        func lowerOrDigit(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("0"..."9").contains(c) }
-        return lowerOrDigit(first) && text.unicodeScalars.allSatisfy { lowerOrDigit($0) || $0 == "-" || $0 == "_" }
+        func lowerOrDigit(_ byte: UInt8) -> Bool { (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) }
+        guard let first = text.utf8.first, text.utf8.count <= 63, lowerOrDigit(first) else { return false }
+        return text.utf8.allSatisfy { lowerOrDigit($0) || $0 == 45 || $0 == 95 }
     }
 
     /// Names become container names and labels: lowercase letters, digits, '-' and '_'.
@@ -128,9 +129,11 @@ struct EnvironmentDecoder {
         return secrets.sorted { $0.name < $1.name }
     }
 
+    /// `[A-Za-z_][A-Za-z0-9_]*`
     static func isVariableName(_ text: String) -> Bool {
-        guard let first = text.first, first == "_" || (first.isASCII && first.isLetter) else { return false }
-        return text.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+        func letter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 97 && (byte | 0x20) <= 122 || byte == 95 }
+        guard let first = text.utf8.first, letter(first) else { return false }
+        return text.utf8.allSatisfy { letter($0) || ($0 >= 48 && $0 <= 57) }
     }
 
     /// `{ secret: NAME }` naming a declared secret.

@@ -149,7 +149,7 @@ struct LoadSession {
             diagnostics.append(.error(at: root.location, "an environment file is a mapping of keys such as services and configs, not \(root.kindName)"))
             return nil
         }
-        guard let extends = root["extends"] else { return root.withoutNulls() }
+        guard let extends = root["extends"] else { return root }
         let own = YAMLNode(.mapping(pairs.filter { $0.name != "extends" }), at: root.location)
 
         guard let parent = extends.scalar.map(\.text), !extends.isNull, extends.scalar?.style != nil, EnvironmentDecoder.isName(parent) else {

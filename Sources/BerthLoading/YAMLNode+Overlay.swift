@@ -3,12 +3,12 @@ import BerthModel
 
 extension YAMLNode {
     /// This node laid over `base`, the rule of `extends:`: mappings merge by key, a key set to
-    /// null removes it, and anything else (lists, scalars) replaces what the base had.
+    /// null removes it (readers take any remaining null as absent), and anything else (lists, scalars) replaces what the base had.
     /// Where the schema names keys as alternatives (a secret's `env` and `value`), setting one
     /// drops the others the base had. Locations stay with the file each value came from.
     func overlaid(on base: YAMLNode?, schema: Schema?) -> YAMLNode {
         guard case .mapping(let pairs) = content else { return self }
-        guard let base, case .mapping(var basePairs) = base.content else { return withoutNulls() }
+        guard let base, case .mapping(var basePairs) = base.content else { return self }
         let object = schema.flatMap(Self.objectSchema)
         if let alternatives = object?.alternatives, pairs.contains(where: { alternatives.contains($0.name) }) {
             basePairs.removeAll { alternatives.contains($0.name) }
@@ -26,8 +26,9 @@ extension YAMLNode {
             let child = Self.childSchema(schema, key: pair.name)
             result.append(YAMLPair(key: pair.key, value: pair.value.overlaid(on: basePair.value, schema: child)))
         }
-        for pair in pairs where overrides[pair.name] != nil && !pair.value.isNull {
-            result.append(YAMLPair(key: pair.key, value: pair.value.withoutNulls()))
+        // Keys the base lacks; a null among them stays, and readers take it as absent.
+        for pair in pairs where overrides[pair.name] != nil {
+            result.append(pair)
         }
         return YAMLNode(.mapping(result), at: location)
     }
@@ -53,38 +54,6 @@ extension YAMLNode {
             }
             return nil
         default: return nil
-        }
-    }
-
-    /// Mappings without their null-valued keys, at every depth: null means absent.
-    func withoutNulls() -> YAMLNode { strippingNulls() ?? self }
-
-    /// Nil when there is no null to remove, so an untouched subtree is shared, not copied.
-    private func strippingNulls() -> YAMLNode? {
-        switch content {
-        case .scalar:
-            return nil
-        case .sequence(let items):
-            guard let first = items.firstIndex(where: { $0.strippingNulls() != nil }) else { return nil }
-            var copy = items
-            for index in first..<copy.count { copy[index] = copy[index].withoutNulls() }
-            return YAMLNode(.sequence(copy), at: location)
-        case .mapping(let pairs):
-            var changed: [YAMLPair]?
-            for (index, pair) in pairs.enumerated() {
-                let replacement: YAMLPair?
-                if pair.value.isNull {
-                    replacement = nil
-                } else if let stripped = pair.value.strippingNulls() {
-                    replacement = YAMLPair(key: pair.key, value: stripped)
-                } else {
-                    changed?.append(pair)
-                    continue
-                }
-                if changed == nil { changed = Array(pairs[..<index]) }
-                if let replacement { changed?.append(replacement) }
-            }
-            return changed.map { YAMLNode(.mapping($0), at: location) }
         }
     }
 }

@@ -21,27 +21,30 @@ public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws(ValueError) {
-        var rest = Substring(text)
+        // ASCII grammar: work on bytes.
+        var rest = Array(text.utf8)[...]
         var proto = TransportProtocol.tcp
-        if let slash = rest.lastIndex(of: "/") {
-            guard let value = TransportProtocol(rawValue: String(rest[rest.index(after: slash)...])) else {
+        if let slash = rest.lastIndex(of: UInt8(ascii: "/")) {
+            guard let value = TransportProtocol(rawValue: String(decoding: rest[(slash + 1)...], as: UTF8.self)) else {
                 throw ValueError("'\(text)': the protocol must be tcp or udp")
             }
             proto = value
             rest = rest[..<slash]
         }
         var hostIP: String?
-        if rest.hasPrefix("[") {
+        if rest.first == UInt8(ascii: "[") {
             // [::1]:8080:80
-            guard let close = rest.firstIndex(of: "]") else { throw ValueError("'\(text)': unclosed '[' in the host address") }
-            hostIP = String(rest[rest.index(after: rest.startIndex)..<close])
-            rest = rest[rest.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw ValueError("'\(text)': expected ':' after the host address") }
+            guard let close = rest.firstIndex(of: UInt8(ascii: "]")) else {
+                throw ValueError("'\(text)': unclosed '[' in the host address")
+            }
+            hostIP = String(decoding: rest[(rest.startIndex + 1)..<close], as: UTF8.self)
+            rest = rest[(close + 1)...]
+            guard rest.first == UInt8(ascii: ":") else { throw ValueError("'\(text)': expected ':' after the host address") }
             rest = rest.dropFirst()
         }
-        let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
-        let hostPart: Substring?
-        let containerPart: Substring
+        let parts = rest.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        let hostPart: ArraySlice<UInt8>?
+        let containerPart: ArraySlice<UInt8>
         switch parts.count {
         case 1:
             hostPart = nil
@@ -50,7 +53,7 @@ public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
             hostPart = parts[0].isEmpty ? nil : parts[0]
             containerPart = parts[1]
         case 3 where hostIP == nil:
-            hostIP = String(parts[0])
+            hostIP = String(decoding: parts[0], as: UTF8.self)
             hostPart = parts[1].isEmpty ? nil : parts[1]
             containerPart = parts[2]
         default:
@@ -62,7 +65,7 @@ public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
         self.hostIP = hostIP
         self.containerPort = try Self.port(containerPart, in: text)
         if let hostPart {
-            let bounds = hostPart.split(separator: "-", omittingEmptySubsequences: false)
+            let bounds = hostPart.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
             guard bounds.count <= 2 else { throw ValueError("'\(text)': a host port range is FIRST-LAST") }
             let low = try Self.port(bounds[0], in: text)
             let high = bounds.count == 2 ? try Self.port(bounds[1], in: text) : low
@@ -91,20 +94,28 @@ public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
         return text
     }
 
-    private static func port(_ text: Substring, in whole: String) throws(ValueError) -> Int {
-        guard !text.isEmpty, text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(text),
-              (1...65535).contains(value) else {
-            throw ValueError("'\(whole)': '\(text)' is not a port number (1-65535)")
+    private static func port(_ digits: ArraySlice<UInt8>, in whole: String) throws(ValueError) -> Int {
+        var value = 0
+        for byte in digits {
+            guard byte >= 48, byte <= 57, value <= 65535 else { value = -1; break }
+            value = value * 10 + Int(byte - 48)
+        }
+        guard !digits.isEmpty, (1...65535).contains(value) else {
+            throw ValueError("'\(whole)': '\(String(decoding: digits, as: UTF8.self))' is not a port number (1-65535)")
         }
         return value
     }
 
     static func isIPAddress(_ text: String) -> Bool {
-        let octets = text.split(separator: ".", omittingEmptySubsequences: false)
-        if octets.count == 4 {
-            return octets.allSatisfy { $0.count <= 3 && !$0.isEmpty && $0.allSatisfy(\.isNumber) && (Int($0) ?? 256) <= 255 }
+        let bytes = Array(text.utf8)
+        if bytes.contains(UInt8(ascii: ":")) {
+            return bytes.allSatisfy { ($0 >= 48 && $0 <= 57) || (($0 | 0x20) >= 97 && ($0 | 0x20) <= 102) || $0 == 58 || $0 == 46 }
         }
-        return text.contains(":") && text.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        let octets = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.allSatisfy { octet in
+            guard (1...3).contains(octet.count), octet.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
+            return octet.reduce(0) { $0 * 10 + Int($1 - 48) } <= 255
+        }
     }
 
     /// Whether two host addresses can collide on a port (the same, or one binds every address).

@@ -7,23 +7,36 @@ public struct TimeSpan: Hashable, Sendable, Comparable, CustomStringConvertible 
     }
 
     public init(parsing text: String) throws(ValueError) {
-        let units: [(suffix: String, factor: Int)] = [("ms", 1), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)]
-        var rest = Substring(text)
-        var total = 0
-        var lastFactor = Int.max
-        guard !rest.isEmpty else { throw ValueError("empty duration") }
-        while !rest.isEmpty {
-            let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, digits.count <= 9, let number = Int(digits) else {
-                throw ValueError("'\(text)' is not a duration; write it like 500ms, 5s, 1m30s or 2h")
+        // Units from largest to smallest, each at most once: 1h30m, 1m30s, 500ms.
+        let bytes = Array(text.utf8)
+        let invalid = ValueError("'\(text)' is not a duration; write it like 500ms, 5s, 1m30s or 2h")
+        guard !bytes.isEmpty else { throw ValueError("empty duration") }
+        var index = 0, total = 0, lastFactor = Int.max
+        while index < bytes.count {
+            var number = 0, digits = 0
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57, digits < 10 {
+                number = number * 10 + Int(bytes[index] - 48)
+                index += 1
+                digits += 1
             }
-            rest = rest.dropFirst(digits.count)
-            guard let unit = units.first(where: { rest.hasPrefix($0.suffix) }), unit.factor < lastFactor else {
-                throw ValueError("'\(text)' is not a duration; write it like 500ms, 5s, 1m30s or 2h")
+            guard digits > 0, digits <= 9, index < bytes.count else { throw invalid }
+            let factor: Int
+            switch bytes[index] {
+            case UInt8(ascii: "h"): factor = 3_600_000
+            case UInt8(ascii: "s"): factor = 1_000
+            case UInt8(ascii: "m"):
+                if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "s") {
+                    factor = 1
+                    index += 1
+                } else {
+                    factor = 60_000
+                }
+            default: throw invalid
             }
-            rest = rest.dropFirst(unit.suffix.count)
-            lastFactor = unit.factor
-            total += number * unit.factor
+            index += 1
+            guard factor < lastFactor else { throw invalid }
+            lastFactor = factor
+            total += number * factor
         }
         milliseconds = total
     }

@@ -64,12 +64,12 @@ public struct YAMLNode: Hashable, Sendable {
 public struct YAMLPair: Hashable, Sendable {
     public var key: YAMLNode
     public var value: YAMLNode
+    /// The key's text; keys are always scalars in the trees `YAMLParser` builds.
+    public let name: String
 
     public init(key: YAMLNode, value: YAMLNode) {
         self.key = key
         self.value = value
+        self.name = key.scalar?.text ?? ""
     }
-
-    /// The key's text; keys are always scalars in the trees `YAMLParser` builds.
-    public var name: String { key.scalar?.text ?? "" }
 }

@@ -267,24 +267,29 @@ private struct TreeBuilder {
     private mutating func resolvedPairs(_ pairs: [YAMLPair]) -> [YAMLPair] {
         var hasMerge = false
         // Most mappings are small: comparing with the keys before is cheaper than hashing them all.
-        var seen: [String: SourceLocation]? = pairs.count > 16 ? Dictionary(minimumCapacity: pairs.count) : nil
-        for (index, pair) in pairs.enumerated() {
-            if Self.isMergeKey(pair.key) {
+        var seen: [String: Int]? = pairs.count > 16 ? Dictionary(minimumCapacity: pairs.count) : nil
+        for index in pairs.indices {
+            if Self.isMergeKey(pairs[index].key) {
                 hasMerge = true
                 continue
             }
-            let name = pair.name
-            let first: SourceLocation?
+            let name = pairs[index].name
+            var first: Int?
             if seen != nil {
-                first = seen?.updateValue(pair.key.location, forKey: name)
-                if let first { seen?[name] = first }
+                first = seen?[name]
+                if first == nil { seen?[name] = index }
             } else {
-                first = pairs[..<index].first { $0.name == name && !Self.isMergeKey($0.key) }?.key.location
+                var earlier = 0
+                while earlier < index {
+                    if pairs[earlier].name == name, !Self.isMergeKey(pairs[earlier].key) { first = earlier; break }
+                    earlier += 1
+                }
             }
             if let first {
+                let location = pairs[first].key.location
                 diagnostics.append(.error(
-                    at: pair.key.location,
-                    "duplicate key '\(name)' (first at line \(first.line), column \(first.column))"
+                    at: pairs[index].key.location,
+                    "duplicate key '\(name)' (first at line \(location.line), column \(location.column))"
                 ))
             }
         }
@@ -318,7 +323,7 @@ private struct TreeBuilder {
     }
 
     private static func isMergeKey(_ key: YAMLNode) -> Bool {
-        guard let scalar = key.scalar, scalar.text == "<<" else { return false }
+        guard case .scalar(let scalar) = key.content, scalar.text.utf8.count == 2, scalar.text == "<<" else { return false }
         return scalar.isPlain || scalar.tag == "tag:yaml.org,2002:merge"
     }
 

@@ -42,39 +42,49 @@ public struct YAMLScalar: Hashable, Sendable {
     /// A decimal integer (YAML 1.2 core: `[-+]?[0-9]+`).
     public var int: Int? {
         guard isPlain || tag == "tag:yaml.org,2002:int" else { return nil }
-        var digits = Substring(text)
-        if digits.first == "+" || digits.first == "-" { digits = digits.dropFirst() }
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return nil }
-        return Int(text.first == "+" ? String(text.dropFirst()) : text)
+        let utf8 = text.utf8
+        guard let first = utf8.first else { return nil }
+        let signed = first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
+        let digits = utf8.dropFirst(signed ? 1 : 0)
+        guard !digits.isEmpty, digits.allSatisfy(Self.isDigit) else { return nil }
+        return Int(first == UInt8(ascii: "+") ? String(text.dropFirst()) : text)
     }
 
     /// A plain scalar that other YAML readers take for a floating-point number (`1.10`, `1e3`, `.inf`).
     public var looksLikeFloat: Bool {
-        guard isPlain, int == nil else { return false }
+        guard isPlain else { return false }
+        let utf8 = text.utf8
+        // Quick no: most text does not start like a number.
+        guard let first = utf8.first,
+              Self.isDigit(first) || first == UInt8(ascii: ".") || first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
+        else { return false }
         switch text {
         case ".inf", ".Inf", ".INF", "+.inf", "-.inf", ".nan", ".NaN", ".NAN": return true
         default: break
         }
+        guard int == nil else { return false }
         var sawDigit = false, sawDot = false, sawExponent = false
-        var index = text.startIndex
-        if index < text.endIndex, text[index] == "+" || text[index] == "-" { index = text.index(after: index) }
-        while index < text.endIndex {
-            let c = text[index]
-            if c.isASCIIDigit { sawDigit = true }
-            else if c == "." && !sawDot && !sawExponent { sawDot = true }
-            else if (c == "e" || c == "E") && sawDigit && !sawExponent {
+        var index = utf8.startIndex
+        if first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { index = utf8.index(after: index) }
+        while index < utf8.endIndex {
+            let c = utf8[index]
+            if Self.isDigit(c) { sawDigit = true }
+            else if c == UInt8(ascii: ".") && !sawDot && !sawExponent { sawDot = true }
+            else if (c == UInt8(ascii: "e") || c == UInt8(ascii: "E")) && sawDigit && !sawExponent {
                 sawExponent = true
-                let next = text.index(after: index)
-                if next < text.endIndex, text[next] == "+" || text[next] == "-" { index = next }
+                let next = utf8.index(after: index)
+                if next < utf8.endIndex, utf8[next] == UInt8(ascii: "+") || utf8[next] == UInt8(ascii: "-") { index = next }
             } else { return false }
-            index = text.index(after: index)
+            index = utf8.index(after: index)
         }
         return sawDigit && (sawDot || sawExponent)
     }
 
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+
     /// A plain scalar that YAML 1.1 readers take for a boolean (`yes`, `off`, ...), though YAML 1.2 does not.
     public var looksLikeYAML11Bool: Bool {
-        guard isPlain else { return false }
+        guard isPlain, text.utf8.count <= 3 else { return false }
         switch text.lowercased() {
         case "y", "n", "yes", "no", "on", "off": return true
         default: return false
@@ -88,8 +98,4 @@ public struct YAMLScalar: Hashable, Sendable {
         if looksLikeFloat { return "a number" }
         return "a string"
     }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { asciiValue.map { $0 >= 48 && $0 <= 57 } ?? false }
 }
