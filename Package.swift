@@ -2,7 +2,10 @@
 import PackageDescription
 
 // The pipeline, in the order data flows:
-//   CYAML -> BerthYAML -> BerthLoading (-> BerthModel) -> [observe -> plan -> apply] -> BerthRendering -> BerthCLI -> berth
+//   load:    CYAML -> BerthYAML -> BerthLoading -> BerthModel (the desired state)
+//   observe: BerthEngine (Docker Engine API), BerthDatabase (SQLite, PostgreSQL) -> BerthObserve (ObservedState)
+//   plan:    BerthPlan (pure: desired + observed -> Plan)
+//   output:  BerthRendering -> BerthCLI -> berth
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -29,13 +32,28 @@ let package = Package(
         .target(name: "BerthModel", swiftSettings: settings),
         // Stage 1, load: files -> YAML -> `extends` overlays -> validated `Environment`.
         .target(name: "BerthLoading", dependencies: ["BerthYAML", "BerthModel"], swiftSettings: settings),
+        // SQLite and libpq, from Debian's libsqlite3-dev and libpq-dev. Only BerthDatabase sees them.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // SQL over SQLite and PostgreSQL: migration history now, migrations and the state store next.
+        .target(name: "BerthDatabase", dependencies: ["CSQLite", "CLibPQ"], swiftSettings: settings),
+        // The Docker Engine API (Docker or Podman) over a unix socket or TCP: requests built purely, transport apart.
+        .target(name: "BerthEngine", swiftSettings: settings),
+        // Stage 2, observe: probes of engine, config files, migration history and health, taken once.
+        .target(
+            name: "BerthObserve",
+            dependencies: ["BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase"],
+            swiftSettings: settings
+        ),
+        // Stage 3, plan: a pure function of desired and observed state.
+        .target(name: "BerthPlan", dependencies: ["BerthModel"], swiftSettings: settings),
         // Human and JSON views of the model; the engine never prints.
-        .target(name: "BerthRendering", dependencies: ["BerthYAML", "BerthModel"], swiftSettings: settings),
+        .target(name: "BerthRendering", dependencies: ["BerthYAML", "BerthModel", "BerthPlan"], swiftSettings: settings),
         // The commands. The executable only calls into this.
         .target(
             name: "BerthCLI",
             dependencies: [
-                "BerthYAML", "BerthModel", "BerthLoading", "BerthRendering",
+                "BerthYAML", "BerthModel", "BerthLoading", "BerthObserve", "BerthPlan", "BerthRendering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -44,7 +62,7 @@ let package = Package(
         // Benchmarks: `swift run -c release berth-bench --help`.
         .executableTarget(
             name: "berth-bench",
-            dependencies: ["CYAML", "BerthYAML", "BerthLoading"],
+            dependencies: ["CYAML", "BerthYAML", "BerthLoading", "BerthModel", "BerthPlan"],
             swiftSettings: settings
         ),
 
@@ -62,6 +80,18 @@ let package = Package(
             dependencies: ["BerthYAML", "BerthModel", "BerthLoading", "BerthRendering"],
             swiftSettings: settings
         ),
+        .testTarget(
+            name: "BerthEngineTests", dependencies: ["BerthEngine", "BerthTestSupport"], swiftSettings: settings
+        ),
+        .testTarget(
+            name: "BerthDatabaseTests", dependencies: ["BerthDatabase", "BerthTestSupport"], swiftSettings: settings
+        ),
+        .testTarget(
+            name: "BerthObserveTests",
+            dependencies: ["BerthObserve", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthTestSupport"],
+            swiftSettings: settings
+        ),
+        .testTarget(name: "BerthPlanTests", dependencies: ["BerthPlan", "BerthModel"], swiftSettings: settings),
         .testTarget(
             name: "BerthCLITests",
             dependencies: ["BerthCLI", "BerthTestSupport"],

@@ -15,6 +15,8 @@ public protocol FileSystem: Sendable {
     func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String]
     /// The path with every symbolic link resolved, for an existing file; nil otherwise.
     func resolvingSymlinks(_ path: String) -> String?
+    /// The permission bits of a regular file; nil when there is none.
+    func fileMode(atPath path: String) -> Int?
 }
 
 public struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -78,6 +80,12 @@ public struct LocalFileSystem: FileSystem {
         return names.sorted()
     }
 
+    public func fileMode(atPath path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(info.st_mode & 0o7777)
+    }
+
     public func resolvingSymlinks(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
@@ -126,4 +134,6 @@ public struct InMemoryFileSystem: FileSystem {
     public func resolvingSymlinks(_ path: String) -> String? {
         fileExists(atPath: path) || directoryExists(atPath: path) ? Paths.normalize(path) : nil
     }
+
+    public func fileMode(atPath path: String) -> Int? { fileExists(atPath: path) ? 0o644 : nil }
 }

@@ -46,6 +46,34 @@ public enum Template {
         return .success(found)
     }
 
+    /// The template with every `{{ name }}` replaced by its value. Validation has checked that every
+    /// placeholder has one; an unknown name is left as written.
+    public static func render(_ bytes: [UInt8], values: [String: String]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "{"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "{") {
+                var end = index + 2
+                while end + 1 < bytes.count, !(bytes[end] == UInt8(ascii: "}") && bytes[end + 1] == UInt8(ascii: "}")),
+                      bytes[end] != UInt8(ascii: "\n") {
+                    end += 1
+                }
+                if end + 1 < bytes.count, bytes[end] == UInt8(ascii: "}") {
+                    let name = String(decoding: bytes[(index + 2)..<end], as: UTF8.self).trimmingSpaces()
+                    if let value = values[name] {
+                        out.append(contentsOf: value.utf8)
+                        index = end + 2
+                        continue
+                    }
+                }
+            }
+            out.append(bytes[index])
+            index += 1
+        }
+        return out
+    }
+
     static func isPlaceholderName(_ name: String) -> Bool {
         guard let first = name.first, first == "_" || (first.isASCII && first.isLetter) else { return false }
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }

@@ -3,6 +3,7 @@
 //   swift run -c release berth-bench generate --services 10000 /tmp/bench
 //   swift run -c release berth-bench load /tmp/bench            (Berth's whole load of environments/bench.yaml)
 //   swift run -c release berth-bench events /tmp/bench          (a bare libyaml event parse of the same file)
+//   swift run -c release berth-bench plan --services 10000 -    (the pure planner: 10,000 services, a third changed)
 //
 // Each prints the median and best wall time over the runs and the process's peak resident memory;
 // run load and events as separate processes so that each peak is its own.
@@ -12,6 +13,8 @@ import Glibc
 import CYAML
 import BerthYAML
 import BerthLoading
+import BerthModel
+import BerthPlan
 
 func now() -> Double {
     var time = timespec()
@@ -95,6 +98,60 @@ func parseEvents(_ bytes: [UInt8]) -> Int {
     return count
 }
 
+/// A desired state of `count` services with a config and a migration each, and an observed state where a
+/// third of the services run an older image, a sixth are stopped and a sixth are missing.
+func planningInput(services count: Int) -> (DesiredState, ObservedState) {
+    var services: [Service] = []
+    var configs: [ConfigFile] = []
+    var configHashes: [String: String] = [:]
+    var migrations: [Migration] = []
+    var checksums: [String: String] = [:]
+    for index in 0..<count {
+        let name = "svc-\(index)"
+        configs.append(ConfigFile(name: "cfg-\(index)", template: "/p/environments/t", target: "/p/.berth/c/\(index)", mode: 0o644))
+        configHashes["cfg-\(index)"] = SHA256.hex("config \(index)")
+        let version = MigrationVersion("\(index + 1)")!
+        migrations.append(Migration(version: version, description: "m", path: "/p/environments/migrations/V\(index + 1)__m.sql"))
+        checksums[version.text] = SHA256.hex("migration \(index)")
+        services.append(Service(
+            name: name, image: try! ImageReference(parsing: "localhost/bench:2.0.0"),
+            configs: [ConfigMount(config: "cfg-\(index)", target: "/etc/c")],
+            dependsOn: index > 0 ? [Dependency(service: "svc-\(index - 1)", condition: .serviceStarted)] : [],
+            strategy: index % 2 == 0 ? .startFirst : .recreate
+        ))
+    }
+    let environment = Environment(
+        name: "bench", project: "bench", engine: EngineSettings(host: "unix:///x", isDefault: true),
+        state: StateSettings(store: .sqlite(path: "/p/s")), services: services,
+        configs: ConfigSettings(root: "/p/.berth/c", files: configs),
+        database: Database(location: .sqlite(path: "/p/db"), migrationsDirectory: "/p/m", migrations: migrations)
+    )
+    var specs: [String: ServiceSpec] = [:]
+    for service in services {
+        specs[service.name] = ServiceSpec(service: service, configHashes: configHashes, secretHashes: [:])
+    }
+    let desired = DesiredState(environment: environment, configHashes: configHashes, migrationChecksums: checksums, specs: specs)
+    var containers: [ObservedContainer] = []
+    for (index, service) in services.enumerated() where index % 6 != 5 {
+        let old = index % 3 == 0
+        var oldService = service
+        if old { oldService.image = try! ImageReference(parsing: "localhost/bench:1.0.0") }
+        let spec = old ? ServiceSpec(service: oldService, configHashes: configHashes, secretHashes: [:]) : specs[service.name]!
+        containers.append(ObservedContainer(
+            id: "id\(index)", name: "bench-bench-\(service.name)-1", image: oldService.image.text,
+            state: index % 6 == 4 ? "exited" : "running",
+            labels: [BerthLabel.environment: "bench", BerthLabel.service: service.name, BerthLabel.replica: "1",
+                     BerthLabel.specHash: spec.hash, BerthLabel.specParts: spec.partsLabel]
+        ))
+    }
+    let observed = ObservedState(
+        containers: containers,
+        configs: configs.enumerated().map { ObservedConfig(name: $1.name, target: $1.target, sha256: $0 % 10 == 0 ? "old" : configHashes[$1.name], mode: 0o644) },
+        migrations: (0..<(count / 2)).map { AppliedMigration(version: "\($0 + 1)", description: "m", checksum: checksums["\($0 + 1)"]!, appliedAt: "", success: true) }
+    )
+    return (desired, observed)
+}
+
 func main() throws {
     var arguments = Array(CommandLine.arguments.dropFirst())
     func option(_ name: String, default value: Int) -> Int {
@@ -106,11 +163,11 @@ func main() throws {
     }
     let services = option("--services", default: 10_000)
     let runs = option("--runs", default: 5)
-    guard arguments.count == 2 else {
+    guard arguments.count == 2 || (arguments.first == "plan" && arguments.count == 1) else {
         print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
         exit(2)
     }
-    let project = arguments[1]
+    let project = arguments.count > 1 ? arguments[1] : "-"
     let file = project + "/environments/bench.yaml"
     switch arguments[0] {
     case "generate":
@@ -128,6 +185,12 @@ func main() throws {
         let bytes = try readFile(file)
         measure("berth YAML tree", runs: runs) {
             YAMLParser(limits: .init(maxAliasExpansion: 10_000_000)).parse(bytes, file: file).root?.mapping?.count ?? 0
+        }
+    case "plan":
+        let (desired, observed) = planningInput(services: services)
+        measure("planner (\(services) services, \(observed.containers.count) containers)", runs: runs) {
+            let plan = Planner.plan(desired: desired, observed: observed)
+            return plan.actions.count
         }
     case "load":
         let loader = ProjectLoader(project: project, currentDirectory: "/")

@@ -90,3 +90,38 @@ import BerthModel
         #expect(throws: ValueError.self) { try ShellWords.split("echo 'open") }
     }
 }
+
+@Suite struct SHA256Tests {
+    @Test("the standard test vectors", arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func vectors(_ input: String, _ digest: String) {
+        #expect(SHA256.hex(input) == digest)
+    }
+
+    @Test("a million a's, fed in uneven pieces, give the same digest as at once")
+    func pieces() {
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(SHA256.hex(million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        var hasher = SHA256()
+        var offset = 0
+        for size in [1, 63, 64, 65, 127, 1000] .lazy.cycled(to: million.count) where offset < million.count {
+            let end = min(offset + size, million.count)
+            hasher.update(million[offset..<end])
+            offset = end
+        }
+        #expect(hasher.finalize().hexString == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+private extension LazySequence where Base == [Int] {
+    /// The sizes over and over, enough to cover `total` bytes.
+    func cycled(to total: Int) -> [Int] {
+        var result: [Int] = []
+        var sum = 0
+        while sum < total { for size in elements { result.append(size); sum += size } }
+        return result
+    }
+}

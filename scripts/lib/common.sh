@@ -14,7 +14,7 @@ BERTH_PG_PORT=${BERTH_PG_PORT:-54329}
 # (crun fails here: "cgroups in hybrid mode not supported"), a static busybox for offline
 # images, PostgreSQL for the state store tests.
 BERTH_PACKAGES=(
-  libyaml-dev pkg-config libsqlite3-dev sqlite3 curl ca-certificates
+  libyaml-dev pkg-config libsqlite3-dev sqlite3 libpq-dev curl ca-certificates
   podman runc busybox-static postgresql
 )
 
@@ -102,9 +102,13 @@ ensure_podman() {
     conf_changed=1
   fi
 
-  local pid
-  if pid=$(_berth_podman_service_pid) && [ -n "$conf_changed" ]; then
-    log "configuration changed: restarting the Podman API service (pid $pid)"
+  local pid stale=
+  # A service started from a folder that has since gone answers pings but cannot start containers.
+  if pid=$(_berth_podman_service_pid) && [ "$(need_root readlink "/proc/$pid/cwd" 2>/dev/null || echo /)" != / ]; then
+    stale=1
+  fi
+  if pid=$(_berth_podman_service_pid) && [ -n "$conf_changed$stale" ]; then
+    log "restarting the Podman API service (pid $pid): ${conf_changed:+configuration changed}${stale:+started from a folder that is gone}"
     need_root kill "$pid" || true
     local _
     for _ in $(seq 50); do _berth_podman_service_pid >/dev/null || break; sleep 0.2; done
@@ -114,10 +118,17 @@ ensure_podman() {
     if ! _berth_podman_service_pid >/dev/null; then
       log "starting the Podman API service on unix://$BERTH_SOCKET (log: $BERTH_PODMAN_LOG)"
       need_root rm -f "$BERTH_SOCKET"
-      # setsid + nohup: the service outlives this script and its terminal.
+      # setsid + nohup: the service outlives this script and its terminal. It starts from /: conmon
+      # inherits the service's working directory, and every container start fails once that is gone.
+      # The inner bash closes every inherited descriptor but 0-2, so that no caller's pipe (a CI log)
+      # stays open for as long as the service lives; exec leaves no shell waiting in between.
+      local runner=()
+      [ "$(id -u)" -eq 0 ] || runner=(sudo -n)
       # shellcheck disable=SC2016 # expanded by the inner sh
-      need_root setsid nohup sh -c 'echo $$ >"$1"; exec podman system service --time=0 "unix://$2" >>"$3" 2>&1' \
-        berth-podman "$BERTH_PODMAN_PIDFILE" "$BERTH_SOCKET" "$BERTH_PODMAN_LOG" </dev/null >/dev/null 2>&1 &
+      (cd / && exec "${runner[@]}" setsid nohup bash -c '
+        for fd in $(ls /proc/$$/fd); do case $fd in 0|1|2) ;; *) eval "exec $fd>&-" ;; esac; done
+        echo $$ >"$1"; exec podman system service --time=0 "unix://$2" >>"$3" 2>&1' \
+        berth-podman "$BERTH_PODMAN_PIDFILE" "$BERTH_SOCKET" "$BERTH_PODMAN_LOG") </dev/null >/dev/null 2>&1 &
     fi
     local waited=0
     until _berth_podman_ping; do

@@ -1,0 +1,28 @@
+/// The container operations Berth needs from Docker or Podman.
+///
+/// ``DockerEngine`` is the real one, ``InMemoryEngine`` the double for tests of the layers above.
+public protocol ContainerEngine: Sendable {
+    func version() async throws(EngineError) -> EngineVersion
+
+    /// ONE list call: every container (running or not) carrying all of these labels.
+    func listContainers(labels: [String: String]) async throws(EngineError) -> [ContainerSummary]
+
+    /// Creates (does not start) a container; returns its id.
+    /// A taken name fails with ``EngineError/isNameConflict``.
+    func createContainer(name: String, spec: ContainerSpec) async throws(EngineError) -> String
+
+    /// Starts a container; one already running is fine.
+    func startContainer(id: String) async throws(EngineError)
+
+    /// SIGTERM, then SIGKILL after `timeoutSeconds`. A container already stopped is fine;
+    /// an unknown one fails with ``EngineError/isNotFound``.
+    func stopContainer(id: String, timeoutSeconds: Int) async throws(EngineError)
+
+    /// Removes a container (`force` also kills a running one). One already gone is fine.
+    func removeContainer(id: String, force: Bool) async throws(EngineError)
+}
+
+/// The operations of ``ContainerEngine``, for fault injection in ``InMemoryEngine``.
+public enum EngineOperation: String, Hashable, Sendable, CaseIterable {
+    case version, list, create, start, stop, remove
+}

@@ -1,0 +1,75 @@
+/// The real ``ContainerEngine``: ``EngineRequests`` sent through an ``HTTPTransport``
+/// (a ``SocketTransport`` to the endpoint by default), JSON answers decoded.
+///
+/// Answers outside 2xx become ``EngineError/Code/status`` errors carrying the engine's own message,
+/// except where the protocol says they are fine: 304 on start and stop, 404 on remove.
+public struct DockerEngine: ContainerEngine {
+    public let endpoint: EngineEndpoint
+    /// The time allowed for each call (a stop gets its stop timeout on top).
+    public let timeout: Duration
+    private let transport: any HTTPTransport
+
+    public init(endpoint: EngineEndpoint, transport: (any HTTPTransport)? = nil, timeout: Duration = .seconds(30)) {
+        self.endpoint = endpoint
+        self.transport = transport ?? SocketTransport(endpoint: endpoint)
+        self.timeout = timeout
+    }
+
+    /// `GET /_ping`: succeeds when the engine answers.
+    public func ping() async throws(EngineError) {
+        _ = try await send(EngineRequests.ping())
+    }
+
+    public func version() async throws(EngineError) -> EngineVersion {
+        let response = try await send(EngineRequests.version())
+        return try decode(response, what: "the version", DockerEngineJSON.version(from:))
+    }
+
+    public func listContainers(labels: [String: String]) async throws(EngineError) -> [ContainerSummary] {
+        let response = try await send(EngineRequests.listContainers(labels: labels))
+        return try decode(response, what: "the container list", DockerEngineJSON.containers(from:))
+    }
+
+    public func createContainer(name: String, spec: ContainerSpec) async throws(EngineError) -> String {
+        let response = try await send(EngineRequests.createContainer(name: name, spec: spec))
+        return try decode(response, what: "the created container's id", DockerEngineJSON.createdID(from:))
+    }
+
+    public func startContainer(id: String) async throws(EngineError) {
+        _ = try await send(EngineRequests.startContainer(id: id), accepting: [304])
+    }
+
+    public func stopContainer(id: String, timeoutSeconds: Int) async throws(EngineError) {
+        // The engine answers only once the container is down, up to `timeoutSeconds` later.
+        let request = EngineRequests.stopContainer(id: id, timeoutSeconds: timeoutSeconds)
+        _ = try await send(request, timeout: timeout + .seconds(max(timeoutSeconds, 0)), accepting: [304])
+    }
+
+    public func removeContainer(id: String, force: Bool) async throws(EngineError) {
+        _ = try await send(EngineRequests.removeContainer(id: id, force: force), accepting: [404])
+    }
+
+    // MARK: Exchange
+
+    private func send(
+        _ request: HTTPRequest, timeout: Duration? = nil, accepting accepted: Set<Int> = []
+    ) async throws(EngineError) -> HTTPResponse {
+        let response = try await transport.send(request, timeout: timeout ?? self.timeout)
+        guard response.isSuccess || accepted.contains(response.status) else {
+            throw EngineError.status(
+                response.status, message: DockerEngineJSON.errorMessage(from: response), endpoint: endpoint.description
+            )
+        }
+        return response
+    }
+
+    private func decode<Value>(
+        _ response: HTTPResponse, what: String, _ decoder: ([UInt8]) throws(DockerEngineJSON.Failure) -> Value
+    ) throws(EngineError) -> Value {
+        do {
+            return try decoder(response.body)
+        } catch {
+            throw .malformedResponse(endpoint: endpoint.description, detail: "cannot read \(what): \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,230 @@
+/// The in-memory ``ContainerEngine`` for fast tests of the layers above.
+///
+/// It keeps containers in a dictionary, records every call in ``calls`` ("version", "list",
+/// "create web-1", "start web-1", "stop web-1", "remove web-1": by container name when the id is
+/// known, else by the id given), and throws injected faults (``fail(_:with:times:)``) before doing
+/// anything. It answers the way Docker does: 409 for a taken name or removing a running container
+/// without force, 404 for an unknown container on start and stop; a second start or stop, and
+/// removing a container already gone, are fine. Lists come in name order (Docker's is newest
+/// first; callers should not rely on either). Image labels registered with
+/// ``init(version:imageLabels:clockStart:)`` merge into the labels of containers made from the image.
+public actor InMemoryEngine: ContainerEngine {
+    /// How the double names itself in the errors it throws.
+    public static let endpointName = "memory://in-memory-engine"
+
+    private struct Stored {
+        var summary: ContainerSummary
+        var spec: ContainerSpec?
+    }
+
+    private struct Fault {
+        var error: EngineError
+        var remaining: Int
+    }
+
+    /// Every call, in order.
+    public private(set) var calls: [String] = []
+
+    private let engineVersion: EngineVersion
+    private let imageLabels: [String: [String: String]]
+    private var stored: [String: Stored] = [:]
+    private var faults: [EngineOperation: [Fault]] = [:]
+    private var clock: Int
+    private var serial = 0
+    private var nextHostPort = 40000
+
+    /// - Parameters:
+    ///   - imageLabels: labels of images, by reference, merged into containers created from them.
+    ///   - clockStart: the `created` time of the first container; each later one is a second newer.
+    public init(
+        version: EngineVersion = EngineVersion(
+            version: "in-memory", apiVersion: EngineRequests.apiVersion, minAPIVersion: "1.24"
+        ),
+        imageLabels: [String: [String: String]] = [:],
+        clockStart: Int = 1_700_000_000
+    ) {
+        self.engineVersion = version
+        self.imageLabels = imageLabels
+        self.clock = clockStart
+    }
+
+    // MARK: Fault injection and inspection
+
+    /// The next `times` calls of `operation` throw `error` (after being recorded), then it works again.
+    /// Faults for one operation queue up in the order they were given.
+    public func fail(_ operation: EngineOperation, with error: EngineError, times: Int = 1) {
+        guard times > 0 else { return }
+        faults[operation, default: []].append(Fault(error: error, remaining: times))
+    }
+
+    /// Drops every fault not thrown yet.
+    public func clearFaults() {
+        faults = [:]
+    }
+
+    /// Forgets the calls recorded so far (e.g. after seeding through the protocol).
+    public func clearCalls() {
+        calls = []
+    }
+
+    /// Every container, by name.
+    public var containers: [ContainerSummary] {
+        stored.values.map(\.summary).sorted { $0.name < $1.name }
+    }
+
+    public func container(named name: String) -> ContainerSummary? {
+        stored.values.first { $0.summary.name == name }?.summary
+    }
+
+    /// The spec a container was created or seeded with (nil for one seeded as a summary).
+    public func spec(ofContainerNamed name: String) -> ContainerSpec? {
+        stored.values.first { $0.summary.name == name }?.spec
+    }
+
+    // MARK: Seeding
+
+    /// Adds a container as if created (and started, for "running") earlier; records no call.
+    @discardableResult
+    public func seed(name: String, spec: ContainerSpec, state: String = "running") -> String {
+        let id = makeID(name)
+        stored[id] = Stored(summary: summary(id: id, name: name, spec: spec, state: state), spec: spec)
+        return id
+    }
+
+    /// Adds a container exactly as given; records no call.
+    public func seed(_ summary: ContainerSummary) {
+        stored[summary.id] = Stored(summary: summary, spec: nil)
+    }
+
+    /// Changes a container's state behind Berth's back (it crashed, someone stopped it, ...).
+    public func setState(ofContainerNamed name: String, to state: String, status: String? = nil) {
+        guard let id = stored.first(where: { $0.value.summary.name == name })?.key else { return }
+        stored[id]?.summary.state = state
+        stored[id]?.summary.status = status ?? Self.status(for: state)
+    }
+
+    // MARK: ContainerEngine
+
+    public func version() async throws(EngineError) -> EngineVersion {
+        try record(.version, "version")
+        return engineVersion
+    }
+
+    public func listContainers(labels: [String: String]) async throws(EngineError) -> [ContainerSummary] {
+        try record(.list, "list")
+        return containers.filter { container in labels.allSatisfy { container.labels[$0.key] == $0.value } }
+    }
+
+    public func createContainer(name: String, spec: ContainerSpec) async throws(EngineError) -> String {
+        try record(.create, "create \(name)")
+        if let existing = stored.values.first(where: { $0.summary.name == name }) {
+            throw EngineError.status(
+                409,
+                message: "Conflict. The container name \"/\(name)\" is already in use by container \"\(existing.summary.id)\". "
+                    + "You have to remove (or rename) that container to be able to reuse that name.",
+                endpoint: Self.endpointName
+            )
+        }
+        let id = makeID(name)
+        stored[id] = Stored(summary: summary(id: id, name: name, spec: spec, state: "created"), spec: spec)
+        return id
+    }
+
+    public func startContainer(id: String) async throws(EngineError) {
+        let key = lookup(id)
+        try record(.start, "start \(key.map { stored[$0]?.summary.name ?? id } ?? id)")
+        guard let key else { throw Self.noSuchContainer(id) }
+        if stored[key]?.summary.state != "running" { setState(key, "running") }
+    }
+
+    public func stopContainer(id: String, timeoutSeconds: Int) async throws(EngineError) {
+        let key = lookup(id)
+        try record(.stop, "stop \(key.map { stored[$0]?.summary.name ?? id } ?? id)")
+        guard let key else { throw Self.noSuchContainer(id) }
+        if stored[key]?.summary.state == "running" || stored[key]?.summary.state == "paused" { setState(key, "exited") }
+    }
+
+    public func removeContainer(id: String, force: Bool) async throws(EngineError) {
+        let key = lookup(id)
+        try record(.remove, "remove \(key.map { stored[$0]?.summary.name ?? id } ?? id)")
+        guard let key, let container = stored[key]?.summary else { return }
+        if container.isRunning && !force {
+            throw EngineError.status(
+                409,
+                message: "cannot remove container \"/\(container.name)\": container is running: "
+                    + "stop the container before removing or force remove",
+                endpoint: Self.endpointName
+            )
+        }
+        stored[key] = nil
+    }
+
+    // MARK: Helpers
+
+    private func record(_ operation: EngineOperation, _ call: String) throws(EngineError) {
+        calls.append(call)
+        guard var queue = faults[operation], !queue.isEmpty else { return }
+        let error = queue[0].error
+        queue[0].remaining -= 1
+        if queue[0].remaining <= 0 { queue.removeFirst() }
+        faults[operation] = queue.isEmpty ? nil : queue
+        throw error
+    }
+
+    /// The stored id for a full id, a unique id prefix or a name, as Docker resolves them.
+    private func lookup(_ reference: String) -> String? {
+        if stored[reference] != nil { return reference }
+        if let byName = stored.first(where: { $0.value.summary.name == reference }) { return byName.key }
+        let prefixed = stored.keys.filter { $0.hasPrefix(reference) }
+        return !reference.isEmpty && prefixed.count == 1 ? prefixed[0] : nil
+    }
+
+    private func setState(_ key: String, _ state: String) {
+        stored[key]?.summary.state = state
+        stored[key]?.summary.status = Self.status(for: state)
+    }
+
+    private func summary(id: String, name: String, spec: ContainerSpec, state: String) -> ContainerSummary {
+        clock += 1
+        var ports: [PortSummary] = []
+        for port in spec.ports {
+            let publicPort = port.hostPort ?? nextHostPort
+            if port.hostPort == nil { nextHostPort += 1 }
+            ports.append(
+                PortSummary(ip: port.hostIP ?? "0.0.0.0", privatePort: port.containerPort, publicPort: publicPort, type: port.protocol)
+            )
+        }
+        return ContainerSummary(
+            id: id, name: name, image: spec.image, state: state, status: Self.status(for: state),
+            labels: (imageLabels[spec.image] ?? [:]).merging(spec.labels) { _, own in own },
+            ports: ports, created: clock - 1
+        )
+    }
+
+    /// 64 hex digits, different for every container and stable from run to run.
+    private func makeID(_ name: String) -> String {
+        serial += 1
+        return (0..<4).map { part in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+            for byte in "\(serial)/\(name)/\(part)".utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+            let hex = String(hash, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
+
+    private static func status(for state: String) -> String {
+        switch state {
+        case "running": "Up Less than a second"
+        case "exited": "Exited (0) Less than a second ago"
+        case "created": "Created"
+        case "paused": "Up Less than a second (Paused)"
+        default: state.prefix(1).uppercased() + state.dropFirst()
+        }
+    }
+
+    private static func noSuchContainer(_ id: String) -> EngineError {
+        .status(404, message: "No such container: \(id)", endpoint: endpointName)
+    }
+}

@@ -1,0 +1,95 @@
+/// The world as the probes saw it, taken once before planning. Planning reads nothing else.
+public struct ObservedState: Hashable, Sendable, Codable {
+    /// Every container carrying this environment's `berth.environment` label, in name order.
+    public var containers: [ObservedContainer]
+    /// One entry per desired config file, in name order.
+    public var configs: [ObservedConfig]
+    /// The migration history; nil when the environment has no database.
+    public var migrations: [AppliedMigration]?
+
+    public init(containers: [ObservedContainer] = [], configs: [ObservedConfig] = [], migrations: [AppliedMigration]? = nil) {
+        self.containers = containers
+        self.configs = configs
+        self.migrations = migrations
+    }
+}
+
+public struct ObservedContainer: Hashable, Sendable, Codable {
+    public enum Health: String, Hashable, Sendable, Codable {
+        /// No health check, not running, or not probed.
+        case unknown
+        case starting
+        case healthy
+        case unhealthy
+    }
+
+    public var id: String
+    public var name: String
+    /// The image the container runs, as the engine reports it.
+    public var image: String
+    /// The engine's state: running, exited, created, paused, ...
+    public var state: String
+    /// Berth's labels (`berth.*`), as the container carries them.
+    public var labels: [String: String]
+    public var health: Health
+
+    public init(id: String, name: String, image: String, state: String, labels: [String: String], health: Health = .unknown) {
+        self.id = id
+        self.name = name
+        self.image = image
+        self.state = state
+        self.labels = labels
+        self.health = health
+    }
+
+    public var isRunning: Bool { state == "running" }
+    public var service: String? { labels[BerthLabel.service] }
+    public var replica: Int? { labels[BerthLabel.replica].flatMap { Int($0) } }
+    public var specHash: String? { labels[BerthLabel.specHash] }
+    /// `berth.spec-parts`: the short hash of each part of the spec, so a plan can say what changed.
+    public var specParts: [String: String] { ServiceSpec.parseParts(labels[BerthLabel.specParts] ?? "") }
+}
+
+public struct ObservedConfig: Hashable, Sendable, Codable {
+    public var name: String
+    /// Absolute path on the host.
+    public var target: String
+    /// SHA-256 of the file's content; nil when there is no file.
+    public var sha256: String?
+    /// Permission bits; nil when there is no file.
+    public var mode: Int?
+
+    public init(name: String, target: String, sha256: String?, mode: Int?) {
+        self.name = name
+        self.target = target
+        self.sha256 = sha256
+        self.mode = mode
+    }
+}
+
+/// A row of `berth_schema_history`.
+public struct AppliedMigration: Hashable, Sendable, Codable {
+    public var version: String
+    public var description: String
+    public var checksum: String
+    public var appliedAt: String
+    public var success: Bool
+
+    public init(version: String, description: String, checksum: String, appliedAt: String, success: Bool) {
+        self.version = version
+        self.description = description
+        self.checksum = checksum
+        self.appliedAt = appliedAt
+        self.success = success
+    }
+}
+
+/// The labels Berth puts on the containers it manages (the contract's, and its own for replicas and spec parts).
+public enum BerthLabel {
+    public static let project = "berth.project"
+    public static let environment = "berth.environment"
+    public static let service = "berth.service"
+    public static let replica = "berth.replica"
+    public static let specHash = "berth.spec-hash"
+    public static let specParts = "berth.spec-parts"
+}

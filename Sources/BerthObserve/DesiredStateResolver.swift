@@ -1,0 +1,93 @@
+public import BerthModel
+public import BerthLoading
+
+/// Reads what the desired state refers to (secret values, templates, migration files) and reduces it
+/// to hashes: the `DesiredState` the planner compares. Secret values live only in `Resolution.secrets`
+/// and the rendered config contents, in memory, for `apply` to write; they are never in the plan.
+public struct DesiredStateResolver: Sendable {
+    let fileSystem: any FileSystem
+    let variables: [String: String]
+
+    public init(fileSystem: any FileSystem = LocalFileSystem(), variables: [String: String]) {
+        self.fileSystem = fileSystem
+        self.variables = variables
+    }
+
+    public struct Resolution: Sendable {
+        public var desired: DesiredState
+        /// Secret name -> value. Never printed, logged or stored.
+        public var secrets: [String: String]
+        /// Config name -> rendered content (secrets filled in).
+        public var renderedConfigs: [String: [UInt8]]
+    }
+
+    /// Every problem at once: unset variables, unreadable files.
+    public func resolve(_ environment: Environment) throws(ResolveError) -> Resolution {
+        var problems: [String] = []
+        var secrets: [String: String] = [:]
+        for secret in environment.secrets {
+            switch secret.source {
+            case .literal(let value):
+                secrets[secret.name] = value
+            case .environmentVariable(let name):
+                if let value = variables[name] { secrets[secret.name] = value }
+                else { problems.append("secret \(secret.name): the environment variable \(name) is not set") }
+            case .file(let path):
+                do {
+                    var text = String(decoding: try fileSystem.readFile(atPath: path), as: UTF8.self)
+                    if text.hasSuffix("\n") { text.removeLast() }
+                    secrets[secret.name] = text
+                } catch {
+                    problems.append("secret \(secret.name): cannot read \(path): \(error.reason)")
+                }
+            }
+        }
+        func value(_ value: ConfigValue) -> String {
+            switch value {
+            case .literal(let text): text
+            case .secret(let name): secrets[name] ?? ""
+            }
+        }
+
+        var rendered: [String: [UInt8]] = [:]
+        var configHashes: [String: String] = [:]
+        for config in environment.configs.files {
+            do {
+                let template = try fileSystem.readFile(atPath: config.template)
+                let values = Dictionary(config.values.map { ($0.name, value($0.value)) }, uniquingKeysWith: { first, _ in first })
+                let content = Template.render(template, values: values)
+                rendered[config.name] = content
+                configHashes[config.name] = SHA256.hex(content)
+            } catch {
+                problems.append("config \(config.name): cannot read the template \(config.template): \(error.reason)")
+            }
+        }
+
+        var checksums: [String: String] = [:]
+        for migration in environment.database?.migrations ?? [] {
+            do {
+                checksums[migration.version.text] = SHA256.hex(try fileSystem.readFile(atPath: migration.path))
+            } catch {
+                problems.append("migration \(migration.version.text): cannot read \(migration.path): \(error.reason)")
+            }
+        }
+
+        guard problems.isEmpty else { throw ResolveError(problems: problems) }
+        let secretHashes = secrets.mapValues { SHA256.hex($0) }
+        var specs: [String: ServiceSpec] = [:]
+        for service in environment.services {
+            specs[service.name] = ServiceSpec(service: service, configHashes: configHashes, secretHashes: secretHashes)
+        }
+        return Resolution(
+            desired: DesiredState(environment: environment, configHashes: configHashes, migrationChecksums: checksums, specs: specs),
+            secrets: secrets, renderedConfigs: rendered
+        )
+    }
+}
+
+/// What kept the desired state from being resolved; names what is missing, never a value.
+public struct ResolveError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var problems: [String]
+
+    public var description: String { problems.joined(separator: "\n") }
+}

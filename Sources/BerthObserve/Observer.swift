@@ -1,0 +1,99 @@
+public import BerthModel
+public import BerthEngine
+public import BerthLoading
+
+/// Stage 2: takes one `ObservedState` before any planning. One container list call, one history
+/// query, the config files hashed in parallel, then the HTTP health checks of running replicas in parallel.
+public struct Observer: Sendable {
+    let engine: any ContainerEngine
+    let configs: ConfigProbe
+    let history: any MigrationHistory
+    let health: any HealthProbe
+
+    public init(
+        engine: any ContainerEngine, fileSystem: any FileSystem = LocalFileSystem(),
+        history: any MigrationHistory = SQLMigrationHistory(), health: any HealthProbe = HTTPHealthProbe()
+    ) {
+        self.engine = engine
+        self.configs = ConfigProbe(fileSystem: fileSystem)
+        self.history = history
+        self.health = health
+    }
+
+    public func observe(_ resolution: DesiredStateResolver.Resolution) async throws(ObserveError) -> ObservedState {
+        let environment = resolution.desired.environment
+        let labels = [BerthLabel.project: environment.project, BerthLabel.environment: environment.name]
+        let engine = self.engine, history = self.history, secrets = resolution.secrets
+        async let listing = Self.list(engine, labels: labels)
+        async let files = configs.observe(environment.configs.files)
+        async let applied = Self.read(history, environment.database, secrets: secrets)
+
+        let summaries: [ContainerSummary]
+        switch await listing {
+        case .success(let list): summaries = list
+        case .failure(let error): throw ObserveError("cannot list containers: \(error)")
+        }
+        let migrations: [AppliedMigration]?
+        switch await applied {
+        case .success(let rows): migrations = rows
+        case .failure(let error): throw error
+        }
+        let containers = await observeHealth(summaries, environment: environment)
+        return ObservedState(containers: containers, configs: await files, migrations: migrations)
+    }
+
+    /// Containers with their health: the engine's word for command checks, an HTTP GET through the
+    /// published port for URL checks.
+    private func observeHealth(_ summaries: [ContainerSummary], environment: Environment) async -> [ObservedContainer] {
+        let health = self.health
+        return await withTaskGroup(of: ObservedContainer.self) { group in
+            for summary in summaries {
+                group.addTask {
+                    let labels = summary.labels.filter { $0.key.hasPrefix("berth.") }
+                    var container = ObservedContainer(
+                        id: summary.id, name: summary.name, image: summary.image, state: summary.state, labels: labels,
+                        health: Self.engineHealth(summary.status)
+                    )
+                    guard summary.isRunning, let service = labels[BerthLabel.service].flatMap(environment.service(named:)),
+                          let check = service.healthcheck, case .http(let http) = check.check else { return container }
+                    guard let port = summary.ports.first(where: { $0.privatePort == http.containerPort && $0.publicPort != nil }),
+                          let publicPort = port.publicPort else { return container }
+                    let host = port.ip.flatMap { $0.isEmpty || $0 == "0.0.0.0" || $0 == "::" ? nil : $0 } ?? "127.0.0.1"
+                    let timeout = Duration.milliseconds(check.timeout.milliseconds)
+                    container.health = await health.isHealthy(host: host, port: publicPort, path: http.path, timeout: timeout)
+                        ? .healthy : .unhealthy
+                    return container
+                }
+            }
+            var containers: [ObservedContainer] = []
+            for await container in group { containers.append(container) }
+            return containers.sorted { $0.name < $1.name }
+        }
+    }
+
+    private static func list(_ engine: any ContainerEngine, labels: [String: String]) async -> Result<[ContainerSummary], EngineError> {
+        do throws(EngineError) {
+            return .success(try await engine.listContainers(labels: labels))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func read(
+        _ history: any MigrationHistory, _ database: Database?, secrets: [String: String]
+    ) async -> Result<[AppliedMigration]?, ObserveError> {
+        guard let database else { return .success(nil) }
+        do throws(ObserveError) {
+            return .success(try await history.appliedMigrations(of: database.location, secrets: secrets))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func engineHealth(_ status: String) -> ObservedContainer.Health {
+        if status.contains("(unhealthy)") { return .unhealthy }
+        if status.contains("(healthy)") { return .healthy }
+        if status.contains("health: starting") { return .starting }
+        return .unknown
+    }
+}

@@ -1,0 +1,109 @@
+public import BerthModel
+
+/// One difference between the desired and the observed state. The plan and the drift report
+/// are both made from the same findings, so they can never disagree.
+public enum Finding: Hashable, Sendable {
+    case migrationPending(Migration, failedBefore: Bool)
+    case migrationChecksum(Migration, recorded: String, actual: String)
+    case configMissing(ConfigFile)
+    case configChanged(ConfigFile, observed: ObservedConfig, contentChanged: Bool, modeChanged: Bool)
+    case containerMissing(service: String, replica: Int)
+    case containerOutdated(service: String, replica: Int, ObservedContainer, changed: [String])
+    case containerStopped(service: String, replica: Int, ObservedContainer)
+    case containerUnhealthy(service: String, replica: Int, ObservedContainer)
+    /// A managed container that is not wanted: a removed service, a replica beyond the count, a duplicate.
+    case containerUnexpected(ObservedContainer, reason: String)
+}
+
+/// Compares desired with observed. Pure: no I/O.
+public enum Comparison {
+    public static func findings(desired: DesiredState, observed: ObservedState) -> [Finding] {
+        var findings: [Finding] = []
+        let environment = desired.environment
+
+        if let database = environment.database {
+            var applied: [[Int]: AppliedMigration] = [:]
+            for row in observed.migrations ?? [] {
+                if let version = MigrationVersion(row.version) { applied[version.parts] = row }
+            }
+            for migration in database.migrations {
+                let checksum = desired.migrationChecksums[migration.version.text] ?? ""
+                guard let row = applied[migration.version.parts] else {
+                    findings.append(.migrationPending(migration, failedBefore: false))
+                    continue
+                }
+                if !row.success {
+                    findings.append(.migrationPending(migration, failedBefore: true))
+                } else if row.checksum != checksum {
+                    findings.append(.migrationChecksum(migration, recorded: row.checksum, actual: checksum))
+                }
+            }
+        }
+
+        let observedConfigs = Dictionary(observed.configs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for config in environment.configs.files {
+            guard let seen = observedConfigs[config.name], let sha = seen.sha256 else {
+                findings.append(.configMissing(config))
+                continue
+            }
+            let contentChanged = sha != desired.configHashes[config.name]
+            let modeChanged = seen.mode != config.mode
+            if contentChanged || modeChanged {
+                findings.append(.configChanged(config, observed: seen, contentChanged: contentChanged, modeChanged: modeChanged))
+            }
+        }
+
+        var byService: [String: [ObservedContainer]] = [:]
+        let desiredServices = Set(environment.services.map(\.name))
+        for container in observed.containers {
+            guard let service = container.service, desiredServices.contains(service) else {
+                let reason = container.service.map { "service \($0) is not in the desired state" } ?? "it has no berth.service label"
+                findings.append(.containerUnexpected(container, reason: reason))
+                continue
+            }
+            byService[service, default: []].append(container)
+        }
+        for service in environment.services {
+            guard let spec = desired.specs[service.name] else { continue }
+            let containers = byService[service.name] ?? []
+            for replica in 1...max(service.replicas, 1) where replica <= service.replicas {
+                // The best candidate stays (running and current first); any other is a duplicate.
+                let candidates = containers.filter { $0.replica == replica }.sorted {
+                    ($0.isRunning && $0.specHash == spec.hash ? 0 : 1, $0.name) < ($1.isRunning && $1.specHash == spec.hash ? 0 : 1, $1.name)
+                }
+                guard let container = candidates.first else {
+                    findings.append(.containerMissing(service: service.name, replica: replica))
+                    continue
+                }
+                for duplicate in candidates.dropFirst() {
+                    findings.append(.containerUnexpected(duplicate, reason: "a second container for \(service.name) replica \(replica)"))
+                }
+                let changed = changedParts(container: container, spec: spec, image: service.image.text)
+                if !changed.isEmpty {
+                    findings.append(.containerOutdated(service: service.name, replica: replica, container, changed: changed))
+                } else if !container.isRunning {
+                    findings.append(.containerStopped(service: service.name, replica: replica, container))
+                } else if container.health == .unhealthy {
+                    findings.append(.containerUnhealthy(service: service.name, replica: replica, container))
+                }
+            }
+            for container in containers where (container.replica ?? 0) > service.replicas || container.replica == nil {
+                let reason = container.replica.map { "replica \($0) is beyond replicas: \(service.replicas)" } ?? "it has no berth.replica label"
+                findings.append(.containerUnexpected(container, reason: reason))
+            }
+        }
+        return findings
+    }
+
+    /// The parts of the spec that differ, by name (`image`, `config.app-env`, `environment`, ...);
+    /// `image` also when the container runs another image than its labels say (replaced by hand).
+    static func changedParts(container: ObservedContainer, spec: ServiceSpec, image: String) -> [String] {
+        guard container.specHash != spec.hash || container.image != image else { return [] }
+        let recorded = container.specParts
+        var changed = Set(spec.parts.keys.filter { recorded[$0] != spec.parts[$0] })
+        changed.formUnion(recorded.keys.filter { spec.parts[$0] == nil })
+        if container.image != image { changed.insert("image") }
+        if changed.isEmpty { changed.insert("spec") }
+        return changed.sorted()
+    }
+}

@@ -1,0 +1,47 @@
+public import BerthModel
+
+/// A hash of the desired and observed state a plan was made from. `apply --plan` recomputes it
+/// and refuses the plan when it differs. Health is left out: it changes from second to second
+/// without changing what the plan does.
+public enum Fingerprint {
+    public static func of(desired: DesiredState, observed: ObservedState) -> String {
+        // One canonical text, hashed once.
+        var text: [UInt8] = []
+        text.reserveCapacity(256 * (desired.environment.services.count + observed.containers.count + 1))
+        func line(_ fields: String...) {
+            for field in fields {
+                text.append(contentsOf: field.utf8)
+                text.append(0x20)
+            }
+            text.append(0x0A)
+        }
+        let environment = desired.environment
+        line("environment", environment.project, environment.name)
+        for service in environment.services {
+            line("service", service.name, desired.specs[service.name]?.hash ?? "", String(service.replicas), service.strategy.rawValue)
+            for dependency in service.dependsOn { line("depends", dependency.service, dependency.condition.rawValue) }
+        }
+        for config in environment.configs.files {
+            line("config", config.name, config.target, String(config.mode), desired.configHashes[config.name] ?? "")
+        }
+        for (version, checksum) in desired.migrationChecksums.sorted(by: { $0.key < $1.key }) {
+            line("migration", version, checksum)
+        }
+        // The labels that planning reads, in a fixed order; the engine's listing order does not matter.
+        for container in observed.containers.sorted(by: { $0.id < $1.id }) {
+            let labels = container.labels
+            line(
+                "container", container.id, container.name, container.image, container.state,
+                labels[BerthLabel.service] ?? "-", labels[BerthLabel.replica] ?? "-",
+                labels[BerthLabel.specHash] ?? "-", labels[BerthLabel.specParts] ?? "-"
+            )
+        }
+        for config in observed.configs {
+            line("file", config.target, config.sha256 ?? "-", config.mode.map { String($0) } ?? "-")
+        }
+        for row in observed.migrations ?? [] {
+            line("applied", row.version, row.checksum, row.success ? "ok" : "failed")
+        }
+        return SHA256.hex(text)
+    }
+}

@@ -1,0 +1,115 @@
+import Testing
+@testable import BerthEngine
+
+/// ``DockerEngine`` over a scripted transport: which requests it sends, how it reads answers.
+@Suite struct DockerEngineTests {
+    actor ScriptedTransport: HTTPTransport {
+        private(set) var requests: [HTTPRequest] = []
+        private(set) var timeouts: [Duration] = []
+        private var responses: [HTTPResponse]
+
+        init(_ responses: [HTTPResponse]) {
+            self.responses = responses
+        }
+
+        func send(_ request: HTTPRequest, timeout: Duration) async throws(EngineError) -> HTTPResponse {
+            requests.append(request)
+            timeouts.append(timeout)
+            guard !responses.isEmpty else { throw .unreachable(endpoint: "script", reason: "no more responses") }
+            return responses.removeFirst()
+        }
+    }
+
+    static let endpoint = EngineEndpoint.unix(path: "/run/test.sock")
+
+    static func json(_ status: Int, _ body: String) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [HTTPHeader(name: "Content-Type", value: "application/json")], body: Array(body.utf8))
+    }
+
+    static let podmanList = """
+        [{"Id":"a1e4","Names":["/dev-web-1"],"Image":"localhost/berth-example-web:1.0.0","Command":"sh","Created":1795316186,
+          "Ports":[{"IP":"127.0.0.1","PrivatePort":80,"PublicPort":18931,"Type":"tcp"}],
+          "Labels":{"berth.environment":"dev","org.opencontainers.image.version":"1.0.0"},"State":"running","Status":"Up 1 second",
+          "Mounts":[],"Config":null},
+         {"Id":"b2f5","Names":["/other"],"Image":"x","Created":1,"Ports":null,"Labels":null,"State":"exited","Status":"Exited (0) 1 hour ago"}]
+        """
+
+    @Test("the list is decoded: names lose their slash, null labels and ports become empty")
+    func decodesList() async throws {
+        let transport = ScriptedTransport([Self.json(200, Self.podmanList)])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport, timeout: .seconds(5))
+        let containers = try await engine.listContainers(labels: ["berth.environment": "dev"])
+        #expect(containers == [
+            ContainerSummary(
+                id: "a1e4", name: "dev-web-1", image: "localhost/berth-example-web:1.0.0", state: "running", status: "Up 1 second",
+                labels: ["berth.environment": "dev", "org.opencontainers.image.version": "1.0.0"],
+                ports: [PortSummary(ip: "127.0.0.1", privatePort: 80, publicPort: 18931, type: "tcp")], created: 1_795_316_186
+            ),
+            ContainerSummary(id: "b2f5", name: "other", image: "x", state: "exited", status: "Exited (0) 1 hour ago", created: 1),
+        ])
+        #expect(await transport.requests == [EngineRequests.listContainers(labels: ["berth.environment": "dev"])])
+        #expect(await transport.timeouts == [.seconds(5)])
+    }
+
+    @Test("version and create read their JSON answers")
+    func decodesVersionAndCreate() async throws {
+        let transport = ScriptedTransport([
+            Self.json(200, #"{"Version":"4.3.1","ApiVersion":"1.41","MinAPIVersion":"1.24","Os":"linux"}"#),
+            Self.json(201, #"{"Id":"cb2ae8af","Warnings":[]}"#),
+        ])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        #expect(try await engine.version() == EngineVersion(version: "4.3.1", apiVersion: "1.41", minAPIVersion: "1.24"))
+        #expect(try await engine.createContainer(name: "web-1", spec: ContainerSpec(image: "img")) == "cb2ae8af")
+    }
+
+    @Test("an error answer carries the engine's own message and names the endpoint")
+    func statusErrors() async throws {
+        let transport = ScriptedTransport([
+            Self.json(404, #"{"cause":"no such container","message":"no container with name or ID \"nope\" found: no such container","response":404}"#),
+            Self.json(500, #"{"cause":"that name is already in use","message":"the container name \"web-1\" is already in use by a1. You have to remove that container to be able to reuse that name: that name is already in use","response":500}"#),
+            HTTPResponse(status: 502, body: Array("Bad Gateway\n".utf8)),
+        ])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        let notFound = await #expect(throws: EngineError.self) { try await engine.stopContainer(id: "nope", timeoutSeconds: 1) }
+        #expect(notFound?.code == .status && notFound?.status == 404 && notFound?.isNotFound == true)
+        #expect(
+            notFound?.description
+                == #"the engine at unix:///run/test.sock answered 404: no container with name or ID "nope" found: no such container"#
+        )
+        let conflict = await #expect(throws: EngineError.self) { try await engine.createContainer(name: "web-1", spec: ContainerSpec(image: "i")) }
+        #expect(conflict?.isNameConflict == true)
+        let gateway = await #expect(throws: EngineError.self) { try await engine.version() }
+        #expect(gateway?.description == "the engine at unix:///run/test.sock answered 502: Bad Gateway")
+    }
+
+    @Test("304 on start and stop and 404 on remove are fine; stop waits its timeout on top")
+    func acceptedAnswers() async throws {
+        let transport = ScriptedTransport([
+            HTTPResponse(status: 304), HTTPResponse(status: 304), Self.json(404, #"{"message":"no such container"}"#),
+        ])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport, timeout: .seconds(10))
+        try await engine.startContainer(id: "a")
+        try await engine.stopContainer(id: "a", timeoutSeconds: 7)
+        try await engine.removeContainer(id: "a", force: true)
+        #expect(await transport.timeouts == [.seconds(10), .seconds(17), .seconds(10)])
+        #expect(await transport.requests.map(\.path) == ["/v1.41/containers/a/start", "/v1.41/containers/a/stop?t=7", "/v1.41/containers/a?force=1"])
+    }
+
+    @Test("an answer that is not the expected JSON is a malformed response")
+    func malformed() async throws {
+        let transport = ScriptedTransport([Self.json(200, "<html>"), Self.json(200, #"[{"Names":["/x"]}]"#)])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        let notJSON = await #expect(throws: EngineError.self) { try await engine.version() }
+        #expect(notJSON?.code == .malformedResponse)
+        #expect(notJSON?.description.hasPrefix("the engine at unix:///run/test.sock sent a malformed response: cannot read the version") == true)
+        let missingID = await #expect(throws: EngineError.self) { try await engine.listContainers(labels: [:]) }
+        #expect(missingID?.description.contains("missing \"Id\" at [0]") == true, "\(String(describing: missingID))")
+    }
+
+    @Test("durations in messages read as people write them")
+    func durations() {
+        #expect(EngineError.timeout(endpoint: "e", after: .seconds(30)).description == "timed out after 30s waiting for the engine at e")
+        #expect(EngineError.format(.milliseconds(250)) == "250ms")
+        #expect(EngineError.format(.milliseconds(1500)) == "1.5s")
+    }
+}
