@@ -5,6 +5,7 @@ import PackageDescription
 //   load:    CYAML -> BerthYAML -> BerthLoading -> BerthModel (the desired state)
 //   observe: BerthEngine (Docker Engine API), BerthDatabase (SQLite, PostgreSQL) -> BerthObserve (ObservedState)
 //   plan:    BerthPlan (pure: desired + observed -> Plan)
+//   apply:   BerthApply
 //   output:  BerthRendering -> BerthCLI -> berth
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -47,13 +48,20 @@ let package = Package(
         ),
         // Stage 3, plan: a pure function of desired and observed state.
         .target(name: "BerthPlan", dependencies: ["BerthModel"], swiftSettings: settings),
+        // Stage 4, apply: what a plan's actions do to the world.
+        .target(
+            name: "BerthApply",
+            dependencies: ["BerthModel", "BerthEngine", "BerthObserve", "BerthPlan"],
+            swiftSettings: settings
+        ),
         // Human and JSON views of the model; the engine never prints.
         .target(name: "BerthRendering", dependencies: ["BerthYAML", "BerthModel", "BerthPlan"], swiftSettings: settings),
         // The commands. The executable only calls into this.
         .target(
             name: "BerthCLI",
             dependencies: [
-                "BerthYAML", "BerthModel", "BerthLoading", "BerthObserve", "BerthPlan", "BerthRendering",
+                "BerthYAML", "BerthModel", "BerthLoading", "BerthEngine", "BerthObserve", "BerthPlan", "BerthApply",
+                "BerthRendering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -88,7 +96,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BerthObserveTests",
-            dependencies: ["BerthObserve", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthTestSupport"],
+            dependencies: [
+                "BerthObserve", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthPlan", "BerthApply",
+                "BerthTestSupport",
+            ],
             swiftSettings: settings
         ),
         .testTarget(name: "BerthPlanTests", dependencies: ["BerthPlan", "BerthModel"], swiftSettings: settings),

@@ -29,3 +29,14 @@ heading "berth validate --project $root"
 
 heading "berth render --env dev --project $root"
 "$berth" render --env dev --project "$root"
+
+# plan exits 2 when there are changes: that is its answer, not a failure.
+heading "berth plan --env dev --project $root (against $BERTH_ENGINE)"
+status=0
+"$berth" plan --env dev --project "$root" || status=$?
+[ "$status" -le 2 ] || exit "$status"
+
+heading "berth drift --env dev --project $root"
+status=0
+"$berth" drift --env dev --project "$root" || status=$?
+[ "$status" -le 2 ] || exit "$status"

@@ -1,5 +1,5 @@
 public import BerthModel
-import BerthDatabase
+public import BerthDatabase
 
 /// Reads the `berth_schema_history` table: what has been applied to a database.
 public protocol MigrationHistory: Sendable {
@@ -10,6 +10,28 @@ public protocol MigrationHistory: Sendable {
 /// The history table as Berth writes it. One definition, shared by the reader here and the migrator.
 public enum SchemaHistoryTable {
     public static let name = "berth_schema_history"
+
+    /// The table, created before the first migration is recorded.
+    public static func createStatement(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite:
+            """
+            CREATE TABLE IF NOT EXISTS berth_schema_history (
+                installed_rank INTEGER PRIMARY KEY, version TEXT NOT NULL, description TEXT NOT NULL,
+                checksum TEXT NOT NULL, applied_at TEXT NOT NULL, execution_ms INTEGER NOT NULL, success INTEGER NOT NULL
+            )
+            """
+        case .postgres:
+            """
+            CREATE TABLE IF NOT EXISTS berth_schema_history (
+                installed_rank SERIAL PRIMARY KEY, version TEXT NOT NULL, description TEXT NOT NULL,
+                checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), execution_ms INTEGER NOT NULL,
+                success BOOLEAN NOT NULL
+            )
+            """
+        }
+    }
+
     public static let selectAll = """
         SELECT version, description, checksum, applied_at, success FROM berth_schema_history ORDER BY installed_rank
         """

@@ -24,7 +24,7 @@ public enum Planner {
                     kind: .migrate, resource: "migration:\(migration.version.text)",
                     cause: failedBefore ? "\(file) failed before; applying it again" : "\(file) is pending",
                     effect: .create, dependsOn: lastMigration.map { [$0] } ?? [],
-                    changes: [FieldChange(field: "checksum", before: nil, after: desired.migrationChecksums[migration.version.text])],
+                    changes: [FieldChange(field: "checksum", before: nil, after: short(desired.migrationChecksums[migration.version.text]))],
                     target: .migration(version: migration.version.text)
                 )
                 graph.add(action, rank: 0)

@@ -118,3 +118,92 @@ import BerthTestSupport
         }
     }
 }
+
+/// `plan` and `drift` of the example project against the real engine (scripts/test.sh sets BERTH_ENGINE).
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["BERTH_ENGINE"] != nil, "needs BERTH_ENGINE"))
+struct PlanCommandTests {
+    /// A copy of the example project under a project name of its own, so that no other run's containers are seen.
+    func project() throws -> String {
+        let root = try BerthProcess.copyOfExampleProject()
+        let base = root + "/environments/base.yaml"
+        let text = try String(contentsOfFile: base, encoding: .utf8)
+            .replacingOccurrences(of: "project: shop", with: "project: shop-\(UUID().uuidString.prefix(8).lowercased())")
+        try text.write(toFile: base, atomically: true, encoding: .utf8)
+        return root
+    }
+
+    @Test("plan of a fresh environment exits 2 and prints every action; JSON is format 1 with a summary")
+    func freshPlan() throws {
+        let root = try project()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let text = try BerthProcess.run(["plan", "--env", "dev", "--no-color"], in: root)
+        #expect(text.status == 2, "\(text.stderr)")
+        #expect(text.stdout.hasSuffix("Plan for dev: 8 to create, 0 to change, 0 to delete.\n"))
+        #expect(text.stdout.contains("+ write-config config:app-env"))
+
+        let json = try BerthProcess.run(["plan", "--env", "dev", "--json"], in: root)
+        #expect(json.status == 2)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(document["format_version"] as? String == "1")
+        #expect((document["fingerprint"] as? String)?.count == 64)
+        let actions = try #require(document["actions"] as? [[String: Any]])
+        #expect(actions.map { $0["type"] as? String } == ["migrate", "migrate", "migrate", "migrate", "write-config", "create", "create", "create"])
+        #expect(actions.last?["resource"] as? String == "container:worker-1")
+        #expect((actions.last?["depends_on"] as? [String])?.contains("migrate:migration:4") == true)
+        let summary = try #require(document["summary"] as? [String: Int])
+        #expect(summary == ["create": 8, "update": 0, "delete": 0])
+    }
+
+    @Test("plan --out saves the plan without any secret value; plan and drift write nothing else")
+    func savedPlan() throws {
+        let root = try project()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let before = BerthProcess.snapshot(root)
+        let out = root + "/plan.json"
+        let result = try BerthProcess.run(["plan", "--env", "dev", "--out", out], in: root)
+        #expect(result.status == 2)
+        let saved = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(saved.contains("\"format_version\" : \"1\""))
+        #expect(!saved.contains("dev-token-not-secret"))
+        #expect(!result.stdout.contains("dev-token-not-secret") && !result.stderr.contains("dev-token-not-secret"))
+        #expect(try BerthProcess.run(["drift", "--env", "dev"], in: root).status == 2)
+        var after = BerthProcess.snapshot(root)
+        after.removeValue(forKey: "plan.json")
+        #expect(after == before)
+    }
+
+    @Test("drift of a fresh environment exits 2 and names each difference")
+    func drift() throws {
+        let root = try project()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let result = try BerthProcess.run(["drift", "--env", "dev", "--json"], in: root)
+        #expect(result.status == 2)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(document["in_sync"] as? Bool == false)
+        let kinds = (document["drifted"] as? [[String: String]])?.compactMap { $0["kind"] }
+        #expect(kinds == ["config-missing", "missing", "missing", "missing", "migration-pending", "migration-pending", "migration-pending", "migration-pending"])
+    }
+
+    @Test("an unreachable engine is exit 1 with a message naming the endpoint")
+    func unreachable() throws {
+        let root = try project()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dev = root + "/environments/dev.yaml"
+        let text = try String(contentsOfFile: dev, encoding: .utf8)
+            .replacingOccurrences(of: "unix:///run/berth-podman.sock", with: "unix:///tmp/berth-nowhere.sock")
+        try text.write(toFile: dev, atomically: true, encoding: .utf8)
+        for command in ["plan", "drift"] {
+            let result = try BerthProcess.run([command, "--env", "dev"], in: root)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("unix:///tmp/berth-nowhere.sock"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
+    @Test("a secret whose variable is not set stops the plan, naming the variable")
+    func missingSecret() throws {
+        let result = try BerthProcess.run(["plan", "--env", "staging"], unset: ["SHOP_STAGING_API_TOKEN", "SHOP_STAGING_DB_PASSWORD"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("the environment variable SHOP_STAGING_API_TOKEN is not set"))
+    }
+}

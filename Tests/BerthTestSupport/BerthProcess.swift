@@ -22,7 +22,7 @@ public enum BerthProcess {
 
     /// Runs `berth ARGUMENTS` in `directory` with no terminal; output goes through files, so no pipe can fill up.
     public static func run(
-        _ arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:]
+        _ arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:], unset: [String] = []
     ) throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw FixtureError("no berth executable at \(executable); build it first (swift build --build-tests)")
@@ -39,6 +39,7 @@ public enum BerthProcess {
         var variables = ProcessInfo.processInfo.environment
         variables.removeValue(forKey: "NO_COLOR")
         for (key, value) in environment { variables[key] = value }
+        for key in unset { variables.removeValue(forKey: key) }
         process.environment = variables
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: outURL)

@@ -1,0 +1,104 @@
+public import BerthPlan
+
+/// `berth plan` as people and programs read it. The JSON is the contract's format 1, apart from
+/// the internal `Plan` (which `--out` saves).
+public struct PlanView: Sendable {
+    let plan: Plan
+    let style: DiagnosticStyle
+
+    public init(_ plan: Plan, style: DiagnosticStyle = DiagnosticStyle(color: false)) {
+        self.plan = plan
+        self.style = style
+    }
+
+    public func json() -> JSONValue {
+        let summary = plan.summary
+        return .object([
+            "format_version": .string("1"),
+            "environment": .string(plan.environment),
+            "fingerprint": .string(plan.fingerprint),
+            "actions": .array(plan.actions.map { action in
+                .object([
+                    "id": .string(action.id),
+                    "type": .string(action.kind.rawValue),
+                    "resource": .string(action.resource),
+                    "cause": .string(action.cause),
+                    "depends_on": .strings(action.dependsOn),
+                    "changes": .array(action.changes.map { change in
+                        .object([
+                            "field": .string(change.field),
+                            "before": change.before.map(JSONValue.string) ?? .null,
+                            "after": change.after.map(JSONValue.string) ?? .null,
+                        ])
+                    }),
+                ])
+            }),
+            "summary": .object(["create": .int(summary.create), "update": .int(summary.update), "delete": .int(summary.delete)]),
+            "problems": .strings(plan.problems),
+        ])
+    }
+
+    /// A line per action with its cause, the changed fields under it, and the summary.
+    public func text() -> String {
+        guard !plan.isEmpty || !plan.problems.isEmpty else {
+            return "No changes: \(plan.environment) matches its desired state.\n"
+        }
+        var out = ""
+        let width = plan.actions.map { $0.kind.rawValue.count }.max() ?? 0
+        let resourceWidth = min(plan.actions.map(\.resource.count).max() ?? 0, 40)
+        for action in plan.actions {
+            let (symbol, paint): (String, (String) -> String) = switch action.effect {
+            case .create: ("+", style.green)
+            case .update: ("~", style.yellow)
+            case .delete: ("-", style.red)
+            }
+            let kind = action.kind.rawValue.padding(to: width)
+            let resource = action.resource.padding(to: resourceWidth)
+            out += paint("\(symbol) \(kind) \(resource)") + "  \(action.cause)\n"
+            for change in action.changes {
+                out += "      \(change.field): \(change.before ?? "(none)") -> \(change.after ?? "(none)")\n"
+            }
+        }
+        let summary = plan.summary
+        out += "\nPlan for \(plan.environment): \(summary.create) to create, \(summary.update) to change, \(summary.delete) to delete.\n"
+        return out
+    }
+}
+
+/// `berth drift`: every difference with its kind.
+public struct DriftView: Sendable {
+    let environment: String
+    let items: [DriftItem]
+    let style: DiagnosticStyle
+
+    public init(environment: String, items: [DriftItem], style: DiagnosticStyle = DiagnosticStyle(color: false)) {
+        self.environment = environment
+        self.items = items
+        self.style = style
+    }
+
+    public func json() -> JSONValue {
+        .object([
+            "format_version": .string("1"),
+            "environment": .string(environment),
+            "in_sync": .bool(items.isEmpty),
+            "drifted": .array(items.map { .object(["resource": .string($0.resource), "kind": .string($0.kind.rawValue), "detail": .string($0.detail)]) }),
+        ])
+    }
+
+    public func text() -> String {
+        guard !items.isEmpty else { return "In sync: \(environment) matches its desired state.\n" }
+        let kindWidth = items.map(\.kind.rawValue.count).max() ?? 0
+        let resourceWidth = min(items.map(\.resource.count).max() ?? 0, 40)
+        var out = ""
+        for item in items {
+            out += style.yellow("\(item.kind.rawValue.padding(to: kindWidth)) \(item.resource.padding(to: resourceWidth))") + "  \(item.detail)\n"
+        }
+        out += "\n\(environment) has drifted: \(items.count) difference\(items.count == 1 ? "" : "s").\n"
+        return out
+    }
+}
+
+extension String {
+    func padding(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
