@@ -70,7 +70,9 @@ let package = Package(
         // Benchmarks: `swift run -c release berth-bench --help`.
         .executableTarget(
             name: "berth-bench",
-            dependencies: ["CYAML", "BerthYAML", "BerthLoading", "BerthModel", "BerthPlan"],
+            dependencies: [
+                "CYAML", "BerthYAML", "BerthLoading", "BerthModel", "BerthPlan", "BerthEngine", "BerthObserve", "BerthApply",
+            ],
             swiftSettings: settings
         ),
 

@@ -4,6 +4,7 @@
 //   swift run -c release berth-bench load /tmp/bench            (Berth's whole load of environments/bench.yaml)
 //   swift run -c release berth-bench events /tmp/bench          (a bare libyaml event parse of the same file)
 //   swift run -c release berth-bench plan --services 10000 -    (the pure planner: 10,000 services, a third changed)
+//   swift run -c release berth-bench observe --services 30 /tmp/obs   (30 converged services on the engine in $BERTH_ENGINE)
 //
 // Each prints the median and best wall time over the runs and the process's peak resident memory;
 // run load and events as separate processes so that each peak is its own.
@@ -152,7 +153,7 @@ func planningInput(services count: Int) -> (DesiredState, ObservedState) {
     return (desired, observed)
 }
 
-func main() throws {
+func main() async throws {
     var arguments = Array(CommandLine.arguments.dropFirst())
     func option(_ name: String, default value: Int) -> Int {
         guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else {
@@ -192,6 +193,9 @@ func main() throws {
             let plan = Planner.plan(desired: desired, observed: observed)
             return plan.actions.count
         }
+    case "observe":
+        let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
+        try await ObserveBenchmark.run(services: services, runs: runs, engineHost: engine, directory: project)
     case "load":
         let loader = ProjectLoader(project: project, currentDirectory: "/")
         try measure("berth load", runs: runs) {
@@ -208,4 +212,4 @@ func main() throws {
     }
 }
 
-try main()
+try await main()
