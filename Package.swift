@@ -106,6 +106,11 @@ let package = Package(
         ),
         .testTarget(name: "BerthPlanTests", dependencies: ["BerthPlan", "BerthModel"], swiftSettings: settings),
         .testTarget(
+            name: "BerthApplyTests",
+            dependencies: ["BerthApply", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthTestSupport"],
+            swiftSettings: settings
+        ),
+        .testTarget(
             name: "BerthCLITests",
             dependencies: ["BerthCLI", "BerthTestSupport"],
             swiftSettings: settings
