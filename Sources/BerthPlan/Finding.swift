@@ -99,11 +99,26 @@ public enum Comparison {
     /// `image` also when the container runs another image than its labels say (replaced by hand).
     static func changedParts(container: ObservedContainer, spec: ServiceSpec, image: String) -> [String] {
         guard container.specHash != spec.hash || container.image != image else { return [] }
-        let recorded = container.specParts
-        var changed = Set(spec.parts.keys.filter { recorded[$0] != spec.parts[$0] })
-        changed.formUnion(recorded.keys.filter { spec.parts[$0] == nil })
-        if container.image != image { changed.insert("image") }
-        if changed.isEmpty { changed.insert("spec") }
+        // Both sides as sorted `name=hash` entries: a merge walk finds the parts that differ.
+        let recorded = (container.labels[BerthLabel.specParts] ?? "").split(separator: ",")
+        let wanted = spec.partsLabel.split(separator: ",")
+        func name(_ entry: Substring) -> Substring { entry.prefix { $0 != "=" } }
+        var changed: [String] = []
+        var i = 0, j = 0
+        while i < recorded.count || j < wanted.count {
+            if i < recorded.count, j < wanted.count, name(recorded[i]) == name(wanted[j]) {
+                if recorded[i] != wanted[j] { changed.append(String(name(wanted[j]))) }
+                i += 1; j += 1
+            } else if j == wanted.count || (i < recorded.count && name(recorded[i]) < name(wanted[j])) {
+                changed.append(String(name(recorded[i])))
+                i += 1
+            } else {
+                changed.append(String(name(wanted[j])))
+                j += 1
+            }
+        }
+        if container.image != image, !changed.contains("image") { changed.append("image") }
+        if changed.isEmpty { changed.append("spec") }
         return changed.sorted()
     }
 }

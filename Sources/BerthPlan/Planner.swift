@@ -220,7 +220,8 @@ public enum Planner {
                 dependents[other].append(position)
             }
         }
-        var ready = Heap<Int> { services[$0].name < services[$1].name }
+        let names = services.map(\.name)
+        var ready = Heap<Int> { names[$0] < names[$1] }
         for position in services.indices where waiting[position] == 0 { ready.push(position) }
         var order: [Service] = []
         order.reserveCapacity(services.count)
@@ -239,7 +240,8 @@ public enum Planner {
     }
 
     private static func fileName(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
+        return String(path[path.utf8.index(after: slash)...])
     }
 
     private static func short(_ hash: String?) -> String? { hash.map { String($0.prefix(12)) } }
