@@ -38,6 +38,13 @@ extension EnvironmentDecoder {
         let restart = fields["restart"].flatMap { reader.choice($0, fields.path("restart"), RestartPolicy.self) }
         let strategy = fields["strategy"].flatMap { reader.choice($0, fields.path("strategy"), DeployStrategy.self) }
         checks.declare(service: name, hasHealthcheck: fields["healthcheck"] != nil)
+        // With one replica on a fixed host port, start-first cannot keep the service answering.
+        if strategy == .startFirst, replicas < 2, ports.contains(where: { $0.hostPorts != nil }), let node = fields["strategy"] {
+            reader.warning(
+                node.location, fields.path("strategy"),
+                "start-first cannot run two containers on one fixed host port, and with one replica the service pauses while it is replaced; add a replica or publish no fixed host port"
+            )
+        }
 
         guard let image, reader.diagnostics.count(where: { $0.severity == .error }) == errorsBefore else { return nil }
         return Service(

@@ -98,7 +98,8 @@ public enum Comparison {
     /// The parts of the spec that differ, by name (`image`, `config.app-env`, `environment`, ...);
     /// `image` also when the container runs another image than its labels say (replaced by hand).
     static func changedParts(container: ObservedContainer, spec: ServiceSpec, image: String) -> [String] {
-        guard container.specHash != spec.hash || container.image != image else { return [] }
+        let imageMatches = sameImage(reported: container.image, wanted: image)
+        guard container.specHash != spec.hash || !imageMatches else { return [] }
         // Both sides as sorted `name=hash` entries: a merge walk finds the parts that differ.
         let recorded = (container.labels[BerthLabel.specParts] ?? "").split(separator: ",")
         let wanted = spec.partsLabel.split(separator: ",")
@@ -117,8 +118,33 @@ public enum Comparison {
                 j += 1
             }
         }
-        if container.image != image, !changed.contains("image") { changed.append("image") }
+        if !imageMatches, !changed.contains("image") { changed.append("image") }
         if changed.isEmpty { changed.append("spec") }
         return changed.sorted()
+    }
+
+    /// Whether the image the engine reports a container runs is the one asked for. Podman lists a
+    /// short name fully qualified (`web:1` as `localhost/web:1`, `nginx:1` as `docker.io/library/nginx:1`),
+    /// so a reference without a registry host also matches the same path under one (a one-part name also under
+    /// Docker Hub's `library/`). It lists an image pinned by digest under a tag (`web@sha256:...` as
+    /// `web:1`), so for a digest only the repositories are compared.
+    static func sameImage(reported: String, wanted: String) -> Bool {
+        if reported == wanted { return true }
+        if wanted.contains("@") {
+            func repository(_ reference: String) -> String {
+                let name = reference.prefix { $0 != "@" }
+                guard let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") else { return String(name) }
+                return String(name[..<colon])
+            }
+            return sameImage(reported: repository(reported), wanted: repository(wanted))
+        }
+        func isRegistry(_ component: Substring) -> Bool {
+            component.contains(".") || component.contains(":") || component == "localhost"
+        }
+        let wantedComponents = wanted.split(separator: "/", omittingEmptySubsequences: false)
+        guard reported.hasSuffix("/" + wanted), wantedComponents.count == 1 || !isRegistry(wantedComponents[0]) else { return false }
+        let prefix = reported.dropLast(wanted.count + 1).split(separator: "/", omittingEmptySubsequences: false)
+        guard let registry = prefix.first, isRegistry(registry) else { return false }
+        return prefix.count == 1 || (prefix.count == 2 && prefix[1] == "library" && wantedComponents.count == 1)
     }
 }

@@ -6,7 +6,8 @@ public import BerthModel
 /// `migrations_applied`; config writes before the containers that mount them (a rewritten file
 /// also replaces those containers, which hold the old file); `depends_on` order between services;
 /// a replaced replica's new container before the old one goes for `start-first`, after it for
-/// `recreate`; replicas of a service one after the other. Ties break by rank, then resource name.
+/// `recreate` (and for `start-first` replicas on a fixed host port, which cannot be bound twice);
+/// replicas of a service one after the other. Ties break by rank, then resource name.
 public enum Planner {
     public static func plan(desired: DesiredState, observed: ObservedState) -> Plan {
         let environment = desired.environment
@@ -91,6 +92,7 @@ public enum Planner {
             }
             prerequisites = Array(Set(prerequisites)).sorted()
             let mountsRewritten = service.configs.map(\.config).filter { configWrites[$0] != nil }.sorted()
+            let hasFixedHostPort = service.ports.contains { $0.hostPorts != nil }
             var previousReplica: String?
             var ids: [String] = []
 
@@ -139,9 +141,12 @@ public enum Planner {
                     old = current
                 }
                 guard let old else { continue }
-                let cause = replaceCause(changed: changed, old: old, image: service.image.text, rewritten: mountsRewritten)
+                var cause = replaceCause(changed: changed, old: old, image: service.image.text, rewritten: mountsRewritten)
+                if service.strategy == .startFirst && hasFixedHostPort { cause += " (one replica at a time: its host port is fixed)" }
                 var changes: [FieldChange] = []
-                if old.image != service.image.text { changes.append(FieldChange(field: "image", before: old.image, after: service.image.text)) }
+                if !Comparison.sameImage(reported: old.image, wanted: service.image.text) {
+                    changes.append(FieldChange(field: "image", before: old.image, after: service.image.text))
+                }
                 if old.specHash != spec.hash {
                     changes.append(FieldChange(field: "spec-hash", before: old.specHash.map { String($0.prefix(12)) }, after: String(spec.hash.prefix(12))))
                 }
@@ -156,7 +161,9 @@ public enum Planner {
                     kind: .remove, resource: resource, cause: cause, effect: .update,
                     target: .container(id: old.id, name: old.name)
                 )
-                if service.strategy == .startFirst {
+                // A fixed host port cannot be bound twice: such a replica goes before its successor starts,
+                // one replica at a time, while the others keep serving.
+                if service.strategy == .startFirst && !hasFixedHostPort {
                     create.dependsOn = after
                     remove.dependsOn = [create.id]
                     previousReplica = remove.id

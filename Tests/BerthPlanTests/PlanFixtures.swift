@@ -5,10 +5,10 @@ import BerthModel
 enum PlanFixtures {
     static func environment(
         webImage: String = "localhost/web:1.0.0", webReplicas: Int = 2, webStrategy: DeployStrategy = .startFirst,
-        workerDependsOnWeb: Bool = true
+        workerDependsOnWeb: Bool = true, webPort: String = "80"
     ) -> Environment {
         let web = Service(
-            name: "web", image: try! ImageReference(parsing: webImage), ports: [try! PortMapping(parsing: "127.0.0.1:8080-8082:80")],
+            name: "web", image: try! ImageReference(parsing: webImage), ports: [try! PortMapping(parsing: webPort)],
             configs: [ConfigMount(config: "app-env", target: "/etc/app.env")],
             dependsOn: [Dependency(service: "database", condition: .migrationsApplied)], replicas: webReplicas, strategy: webStrategy
         )

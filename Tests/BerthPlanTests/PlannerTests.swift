@@ -48,6 +48,19 @@ import BerthPlan
         #expect(change == FieldChange(field: "image", before: "localhost/web:1.0.0", after: "localhost/web:1.1.0"))
     }
 
+    @Test("start-first on a fixed host port replaces one replica at a time, old before new")
+    func startFirstOnFixedPort() {
+        let before = PlanFixtures.desired(PlanFixtures.environment(webPort: "127.0.0.1:8080-8081:80"))
+        let after = PlanFixtures.desired(PlanFixtures.environment(webImage: "localhost/web:1.1.0", webPort: "127.0.0.1:8080-8081:80"))
+        let cause = "image changed localhost/web:1.0.0 -> localhost/web:1.1.0 (one replica at a time: its host port is fixed)"
+        #expect(Planner.plan(desired: after, observed: PlanFixtures.converged(before)).lines == [
+            "remove container:web-1: \(cause)",
+            "create container:web-1 after [remove:container:web-1]: \(cause)",
+            "remove container:web-2 after [create:container:web-1]: \(cause)",
+            "create container:web-2 after [remove:container:web-2]: \(cause)",
+        ])
+    }
+
     @Test("recreate: the old container goes before the new one starts")
     func recreate() {
         let before = PlanFixtures.desired(PlanFixtures.environment(webStrategy: .recreate))

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// Writes config files atomically: a temporary file in the same folder, fsync, mode, rename, fsync
+/// of the folder. A reader sees the old file or the new one, never half of one; a crash leaves at
+/// most a temporary file, which the next write replaces.
+public struct ConfigWriter: Sendable {
+    public init() {}
+
+    /// The current content, or nil when there is no file.
+    public func read(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return bytes
+    }
+
+    public func write(_ content: [UInt8], to path: String, mode: Int) throws(ApplyError) {
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        try makeDirectories(directory.isEmpty ? "/" : directory)
+        let temporary = "\(directory)/.\(path.split(separator: "/").last ?? "config").berth-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw ApplyError("cannot write \(temporary): \(Self.lastError())") }
+        var ok = true
+        content.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(fd, base + offset, raw.count - offset)
+                if written < 0 { if errno == EINTR { continue }; ok = false; return }
+                offset += written
+            }
+        }
+        ok = ok && fchmod(fd, mode_t(mode)) == 0 && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temporary, path) == 0 else {
+            let reason = Self.lastError()
+            unlink(temporary)
+            throw ApplyError("cannot write \(path): \(reason)")
+        }
+        let directoryFD = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+
+    public func remove(_ path: String) {
+        unlink(path)
+    }
+
+    private func makeDirectories(_ path: String) throws(ApplyError) {
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw ApplyError("cannot create the folder \(current): \(Self.lastError())")
+            }
+        }
+    }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
+}
+
+/// Why an action failed; says what, where, and the cause.
+public struct ApplyError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
