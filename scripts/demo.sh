@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Berth's demo on a fresh Debian 12 machine: installs what is missing, starts Podman's
 # Docker-Engine-API socket, builds the example images and Berth, then validates and renders
-# this repository's environments. Works from any directory.
+# this repository's environments, then plans and applies dev against the local engine with SQLite.
+# Works from any directory.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
@@ -31,12 +32,22 @@ heading "berth render --env dev --project $root"
 "$berth" render --env dev --project "$root"
 
 # plan exits 2 when there are changes: that is its answer, not a failure.
-heading "berth plan --env dev --project $root (against $BERTH_ENGINE)"
+heading "berth plan --env dev (against $BERTH_ENGINE, SQLite)"
 status=0
 "$berth" plan --env dev --project "$root" || status=$?
 [ "$status" -le 2 ] || exit "$status"
 
-heading "berth drift --env dev --project $root"
-status=0
-"$berth" drift --env dev --project "$root" || status=$?
-[ "$status" -le 2 ] || exit "$status"
+heading "berth apply --env dev --yes"
+"$berth" apply --env dev --yes --project "$root"
+
+heading "berth plan --env dev (again: nothing left to do)"
+"$berth" plan --env dev --project "$root"
+
+heading "berth drift --env dev"
+"$berth" drift --env dev --project "$root"
+
+heading "The example web service answers"
+for port in 18080 18081; do
+  printf 'http://127.0.0.1:%s/ -> ' "$port"
+  curl -fsS "http://127.0.0.1:$port/health"
+done
