@@ -17,3 +17,18 @@ public struct Secret: Hashable, Sendable {
         self.source = source
     }
 }
+
+/// A literal value never shows when a model value is printed, dumped or logged.
+extension Secret.Source: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        switch self {
+        case .environmentVariable(let name): "env \(name)"
+        case .file(let path): "file \(path)"
+        case .literal: "value (sensitive)"
+        }
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror { Mirror(self, children: ["source": description]) }
+}

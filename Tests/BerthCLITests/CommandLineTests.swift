@@ -5,8 +5,8 @@ import BerthTestSupport
 /// The built `berth` binary, run as a user would: exit codes, standard output and standard error.
 @Suite struct CommandLineTests {
     @Test("validate passes the example project and lists every environment")
-    func validateExample() throws {
-        let result = try BerthProcess.run(["validate"])
+    func validateExample() async throws {
+        let result = try await BerthProcess.run(["validate"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.map { $0.split(separator: ":").first.map(String.init) ?? "" } == ["dev", "dr", "production", "staging"])
@@ -15,30 +15,30 @@ import BerthTestSupport
     }
 
     @Test("validate --env checks one environment")
-    func validateOne() throws {
-        let result = try BerthProcess.run(["validate", "--env", "staging"])
+    func validateOne() async throws {
+        let result = try await BerthProcess.run(["validate", "--env", "staging"])
         #expect(result.status == 0)
         #expect(result.stdout == "staging: valid (2 services, 1 config, 4 migrations)\n")
     }
 
     @Test("validate and render write nothing")
-    func writesNothing() throws {
+    func writesNothing() async throws {
         let project = try BerthProcess.copyOfExampleProject()
         defer { try? FileManager.default.removeItem(atPath: project) }
         let before = BerthProcess.snapshot(project)
-        #expect(try BerthProcess.run(["validate", "--project", project]).status == 0)
-        #expect(try BerthProcess.run(["render", "--env", "dev", "--project", project]).status == 0)
-        #expect(try BerthProcess.run(["render", "--env", "production", "--json"], in: project).status == 0)
+        #expect(try await BerthProcess.run(["validate", "--project", project]).status == 0)
+        #expect(try await BerthProcess.run(["render", "--env", "dev", "--project", project]).status == 0)
+        #expect(try await BerthProcess.run(["render", "--env", "production", "--json"], in: project).status == 0)
         #expect(BerthProcess.snapshot(project) == before)
     }
 
     @Test("every malformed fixture exits 1 with its diagnostics as PATH:LINE:COLUMN on standard error",
           arguments: MarkedFixture.names())
-    func malformed(_ name: String) throws {
+    func malformed(_ name: String) async throws {
         let fixture = try MarkedFixture(directory: MarkedFixture.corpusDirectory + "/" + name)
         let project = try fixture.write()
         defer { try? FileManager.default.removeItem(atPath: project) }
-        let result = try BerthProcess.run(["validate", "--no-color"], in: project)
+        let result = try await BerthProcess.run(["validate", "--no-color"], in: project)
         #expect(result.status == 1)
         for expectation in fixture.expectations {
             let mark = try #require(fixture.marks[expectation.marker])
@@ -50,8 +50,8 @@ import BerthTestSupport
     }
 
     @Test("render prints the resolved state as YAML, secrets as (sensitive)")
-    func renderYAML() throws {
-        let result = try BerthProcess.run(["render", "--env", "dev"])
+    func renderYAML() async throws {
+        let result = try await BerthProcess.run(["render", "--env", "dev"])
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("format_version: \"1\"\nenvironment: dev\nproject: shop\n"))
         #expect(result.stdout.contains("api_token: (sensitive)"))
@@ -61,8 +61,8 @@ import BerthTestSupport
     }
 
     @Test("render --json is format_version 1 and has the overlay applied")
-    func renderJSON() throws {
-        let result = try BerthProcess.run(["render", "--env", "production", "--json"])
+    func renderJSON() async throws {
+        let result = try await BerthProcess.run(["render", "--env", "production", "--json"])
         #expect(result.status == 0)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(document["format_version"] as? String == "1")
@@ -77,32 +77,32 @@ import BerthTestSupport
     }
 
     @Test("render of an unknown environment suggests the right name")
-    func renderUnknown() throws {
-        let result = try BerthProcess.run(["render", "--env", "stagin"])
+    func renderUnknown() async throws {
+        let result = try await BerthProcess.run(["render", "--env", "stagin"])
         #expect(result.status == 1)
         #expect(result.stderr == "error: no environment 'stagin'; did you mean 'staging'? (environments: dev, dr, production, staging)\n")
         #expect(result.stdout.isEmpty)
     }
 
     @Test("a folder without environments/ is a clear error")
-    func noProject() throws {
+    func noProject() async throws {
         let empty = TemporaryDirectory.make(prefix: "berth-empty")
         defer { try? FileManager.default.removeItem(atPath: empty) }
-        let result = try BerthProcess.run(["validate", "--project", empty])
+        let result = try await BerthProcess.run(["validate", "--project", empty])
         #expect(result.status == 1)
         #expect(result.stderr.contains("no \(empty)/environments/ folder"))
     }
 
     @Test("berth schema is the committed schemas/environment.schema.json")
-    func schemaIsCommitted() throws {
-        let result = try BerthProcess.run(["schema"])
+    func schemaIsCommitted() async throws {
+        let result = try await BerthProcess.run(["schema"])
         #expect(result.status == 0)
         let committed = try String(contentsOfFile: BerthProcess.packageRoot + "/schemas/environment.schema.json", encoding: .utf8)
         #expect(result.stdout == committed, "run: swift run berth schema > schemas/environment.schema.json")
     }
 
     @Test("environment files point editors at the schema")
-    func schemaComment() throws {
+    func schemaComment() async throws {
         let directory = BerthProcess.packageRoot + "/environments"
         for file in try FileManager.default.contentsOfDirectory(atPath: directory) where file.hasSuffix(".yaml") {
             let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
@@ -111,9 +111,9 @@ import BerthTestSupport
     }
 
     @Test("no colour when the output is not a terminal, with or without NO_COLOR")
-    func noColor() throws {
+    func noColor() async throws {
         for environment in [[:], ["NO_COLOR": "1"]] {
-            let result = try BerthProcess.run(["render", "--env", "nope"], environment: environment)
+            let result = try await BerthProcess.run(["render", "--env", "nope"], environment: environment)
             #expect(!result.stderr.contains("\u{1B}["))
         }
     }
@@ -133,15 +133,15 @@ struct PlanCommandTests {
     }
 
     @Test("plan of a fresh environment exits 2 and prints every action; JSON is format 1 with a summary")
-    func freshPlan() throws {
+    func freshPlan() async throws {
         let root = try project()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let text = try BerthProcess.run(["plan", "--env", "dev", "--no-color"], in: root)
+        let text = try await BerthProcess.run(["plan", "--env", "dev", "--no-color"], in: root)
         #expect(text.status == 2, "\(text.stderr)")
         #expect(text.stdout.hasSuffix("Plan for dev: 8 to create, 0 to change, 0 to delete.\n"))
         #expect(text.stdout.contains("+ write-config config:app-env"))
 
-        let json = try BerthProcess.run(["plan", "--env", "dev", "--json"], in: root)
+        let json = try await BerthProcess.run(["plan", "--env", "dev", "--json"], in: root)
         #expect(json.status == 2)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(document["format_version"] as? String == "1")
@@ -155,28 +155,28 @@ struct PlanCommandTests {
     }
 
     @Test("plan --out saves the plan without any secret value; plan and drift write nothing else")
-    func savedPlan() throws {
+    func savedPlan() async throws {
         let root = try project()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let before = BerthProcess.snapshot(root)
         let out = root + "/plan.json"
-        let result = try BerthProcess.run(["plan", "--env", "dev", "--out", out], in: root)
+        let result = try await BerthProcess.run(["plan", "--env", "dev", "--out", out], in: root)
         #expect(result.status == 2)
         let saved = try String(contentsOfFile: out, encoding: .utf8)
         #expect(saved.contains("\"format_version\" : \"1\""))
         #expect(!saved.contains("dev-token-not-secret"))
         #expect(!result.stdout.contains("dev-token-not-secret") && !result.stderr.contains("dev-token-not-secret"))
-        #expect(try BerthProcess.run(["drift", "--env", "dev"], in: root).status == 2)
+        #expect(try await BerthProcess.run(["drift", "--env", "dev"], in: root).status == 2)
         var after = BerthProcess.snapshot(root)
         after.removeValue(forKey: "plan.json")
         #expect(after == before)
     }
 
     @Test("drift of a fresh environment exits 2 and names each difference")
-    func drift() throws {
+    func drift() async throws {
         let root = try project()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let result = try BerthProcess.run(["drift", "--env", "dev", "--json"], in: root)
+        let result = try await BerthProcess.run(["drift", "--env", "dev", "--json"], in: root)
         #expect(result.status == 2)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(document["in_sync"] as? Bool == false)
@@ -185,7 +185,7 @@ struct PlanCommandTests {
     }
 
     @Test("an unreachable engine is exit 1 with a message naming the endpoint")
-    func unreachable() throws {
+    func unreachable() async throws {
         let root = try project()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let dev = root + "/environments/dev.yaml"
@@ -193,7 +193,7 @@ struct PlanCommandTests {
             .replacingOccurrences(of: "unix:///run/berth-podman.sock", with: "unix:///tmp/berth-nowhere.sock")
         try text.write(toFile: dev, atomically: true, encoding: .utf8)
         for command in ["plan", "drift"] {
-            let result = try BerthProcess.run([command, "--env", "dev"], in: root)
+            let result = try await BerthProcess.run([command, "--env", "dev"], in: root)
             #expect(result.status == 1)
             #expect(result.stderr.contains("unix:///tmp/berth-nowhere.sock"), "\(result.stderr)")
             #expect(result.stdout.isEmpty)
@@ -201,8 +201,8 @@ struct PlanCommandTests {
     }
 
     @Test("a secret whose variable is not set stops the plan, naming the variable")
-    func missingSecret() throws {
-        let result = try BerthProcess.run(["plan", "--env", "staging"], unset: ["SHOP_STAGING_API_TOKEN", "SHOP_STAGING_DB_PASSWORD"])
+    func missingSecret() async throws {
+        let result = try await BerthProcess.run(["plan", "--env", "staging"], unset: ["SHOP_STAGING_API_TOKEN", "SHOP_STAGING_DB_PASSWORD"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("the environment variable SHOP_STAGING_API_TOKEN is not set"))
     }

@@ -125,3 +125,15 @@ private extension LazySequence where Base == [Int] {
         return result
     }
 }
+
+@Suite struct SecretTests {
+    @Test("a literal secret's value does not show when the model is printed or dumped")
+    func redacted() {
+        let secret = Secret(name: "token", source: .literal("hunter2-value"))
+        var dumped = ""
+        dump(secret, to: &dumped)
+        for text in ["\(secret)", String(describing: secret), String(reflecting: secret), dumped] {
+            #expect(!text.contains("hunter2-value"), "\(text)")
+        }
+    }
+}

@@ -21,9 +21,10 @@ public enum BerthProcess {
     }
 
     /// Runs `berth ARGUMENTS` in `directory` with no terminal; output goes through files, so no pipe can fill up.
+    /// Waiting does not hold a thread of the concurrency pool, which other tests need meanwhile.
     public static func run(
         _ arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:], unset: [String] = []
-    ) throws -> Output {
+    ) async throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw FixtureError("no berth executable at \(executable); build it first (swift build --build-tests)")
         }
@@ -44,8 +45,15 @@ public enum BerthProcess {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
-        try process.run()
-        process.waitUntilExit()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            process.terminationHandler = { _ in continuation.resume() }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
         return Output(
             status: process.terminationStatus,
             stdout: try String(contentsOf: outURL, encoding: .utf8),
