@@ -84,7 +84,7 @@ public struct Migrator {
         let clock = ContinuousClock()
         let recorded: HistoryRow?
         do throws(DatabaseError) {
-            recorded = nil
+            recorded = database.dialect == .sqlite ? try historyRows()[migration.version] : nil
             if recorded == nil {
                 let start = clock.now
                 try database.execute(script)
@@ -244,7 +244,7 @@ public struct Migrator {
 
     /// PostgreSQL: takes the session advisory lock, trying again with growing pauses until `lockTimeout`.
     private func acquireLock() throws(MigrationError) {
-        guard database.dialect == .sqlite else { return }
+        guard database.dialect == .postgres else { return }
         guard let postgres = database as? PostgresDatabase else {
             throw MigrationError(.database(message: "migrating PostgreSQL needs a PostgresDatabase connection, for the advisory lock"))
         }

@@ -11,7 +11,9 @@ public struct BerthCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 error, 2 changes (plan) or drift (drift).
             """,
         version: "0.1.0",
-        subcommands: [ValidateCommand.self, RenderCommand.self, SchemaCommand.self, PlanCommand.self, DriftCommand.self, ApplyCommand.self]
+        subcommands: [
+            ValidateCommand.self, RenderCommand.self, SchemaCommand.self, PlanCommand.self, DriftCommand.self, ApplyCommand.self, HistoryCommand.self, UnlockCommand.self,
+        ]
     )
 
     public init() {}

@@ -8,6 +8,8 @@ import BerthObserve
 import BerthPlan
 import BerthApply
 import BerthRendering
+import Foundation
+import Synchronization
 
 /// `berth apply --env NAME [--plan FILE] [--yes]`: make the world match a fresh plan, or exactly a saved one.
 struct ApplyCommand: AsyncParsableCommand {
@@ -35,12 +37,27 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Actions run at once, at most.", valueName: "n"))
     var parallelism = 4
 
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for another apply of the environment to finish.", valueName: "seconds"))
+    var lockTimeout = 0
+
     func run() async throws {
         let pipeline = Pipeline(global)
         let console = pipeline.console
         let (_, environment) = try pipeline.load(env)
         let resolution = try pipeline.resolve(environment)
         let engine = try pipeline.engine(for: environment)
+
+        // The lock first: what is observed and planned below cannot change under another apply.
+        let store = try EnvironmentLock.openStore(environment, secrets: resolution.secrets, console: console)
+        let lock = EnvironmentLock(store: store, key: EnvironmentLock.key(environment), console: console)
+        try await lock.acquire(timeout: .seconds(lockTimeout))
+        defer { lock.release() }
+        let renewal = lock.keepAlive(
+            renewalStore: try EnvironmentLock.openStore(environment, secrets: resolution.secrets, console: console)
+        )
+        defer { renewal.cancel() }
+        recoverInterrupted(store, key: lock.key, console: console)
+
         let observed = try await pipeline.observe(resolution, engine: engine)
         let fresh = Planner.plan(desired: resolution.desired, observed: observed)
 
@@ -80,7 +97,10 @@ struct ApplyCommand: AsyncParsableCommand {
             defer { database.close() }
             _ = try Migrator(database: database).apply([(migration: migration, checksum: checksum)])
         }
-        let report = await executor.execute(chosen, resolution: resolution, observer: ProgressPrinter(console: console))
+        let journal = Journal(store: store, environment: lock.key, console: console)
+        journal.begin(chosen, owner: lock.owner)
+        let report = await executor.execute(chosen, resolution: resolution, observer: journal)
+        journal.finish(report)
         if report.succeeded {
             console.output("Applied \(report.done.count) action\(report.done.count == 1 ? "" : "s") to \(env).\n")
             return
@@ -93,6 +113,14 @@ struct ApplyCommand: AsyncParsableCommand {
         if !report.skipped.isEmpty { summary += "  skipped: \(report.skipped.joined(separator: ", "))\n" }
         console.output(summary)
         throw ExitCode(1)
+    }
+
+    /// An apply whose process died is marked interrupted; this apply converges what it left.
+    private func recoverInterrupted(_ store: any StateStore, key: String, console: Console) {
+        for record in (try? store.unfinishedApplies(environment: key)) ?? [] {
+            try? store.markInterrupted(applyID: record.id, now: Date())
+            console.error("apply \(record.id) of \(key) by \(record.owner) did not finish; this apply converges what it left\n")
+        }
     }
 
     /// Asks on a terminal; refuses without one.
@@ -115,15 +143,54 @@ private extension String {
     }
 }
 
-/// Progress on standard error: a line when an action starts and one when it ends.
-struct ProgressPrinter: ExecutionObserver {
+/// Progress on standard error, and every action's outcome in the journal.
+final class Journal: ExecutionObserver, Sendable {
+    let store: any StateStore
+    let environment: String
     let console: Console
+    private let applyID = Mutex<Int64?>(nil)
+
+    init(store: any StateStore, environment: String, console: Console) {
+        self.store = store
+        self.environment = environment
+        self.console = console
+    }
+
+    func begin(_ plan: Plan, owner: LockOwner) {
+        let text = (try? SavedPlan(plan: plan).encoded()) ?? "{}"
+        let actions = plan.actions.map { ActionRecord(actionID: $0.id, type: $0.kind.rawValue, resource: $0.resource, status: .pending, detail: $0.cause) }
+        do {
+            let id = try store.beginApply(environment: environment, owner: owner, fingerprint: plan.fingerprint, plan: text, actions: actions, now: Date())
+            applyID.withLock { $0 = id }
+        } catch {
+            console.error("warning: cannot record this apply in the journal: \(error)\n")
+        }
+    }
+
+    func finish(_ report: Executor.Report) {
+        guard let id = applyID.withLock({ $0 }) else { return }
+        let now = Date()
+        for skipped in report.skipped { try? store.updateAction(applyID: id, actionID: skipped, status: .skipped, detail: "not started after a failure", now: now) }
+        let status: ApplyStatus = report.succeeded ? .succeeded : (report.left.isEmpty && !report.undone.isEmpty ? .rolledBack : .failed)
+        try? store.finishApply(applyID: id, status: status, now: now)
+    }
+
+    private func record(_ actionID: String, _ status: ActionStatus, _ detail: String) {
+        guard let id = applyID.withLock({ $0 }) else { return }
+        do {
+            try store.updateAction(applyID: id, actionID: actionID, status: status, detail: detail, now: Date())
+        } catch {
+            console.error("warning: cannot record \(actionID) in the journal: \(error)\n")
+        }
+    }
 
     func started(_ action: PlanAction) {
+        record(action.id, .running, action.cause)
         console.error("  ... \(action.kind.rawValue) \(action.resource)\n")
     }
 
     func finished(_ action: PlanAction, error: String?, duration: Duration) {
+        record(action.id, error == nil ? .done : .failed, error ?? action.cause)
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         let time = "\((seconds * 100).rounded() / 100)s"
         if let error {
@@ -134,6 +201,7 @@ struct ProgressPrinter: ExecutionObserver {
     }
 
     func undone(_ actionID: String, succeeded: Bool) {
+        if succeeded { record(actionID, .undone, "undone after a failure") }
         console.error("  \(succeeded ? "undone" : "could not undo") \(actionID)\n")
     }
 }

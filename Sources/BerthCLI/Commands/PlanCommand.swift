@@ -56,9 +56,15 @@ struct SavedPlan: Codable {
     }
 
     func write(to path: String) throws {
+        try data().write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    func encoded() throws -> String { String(decoding: try data(), as: UTF8.self) }
+
+    private func data() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return try encoder.encode(self)
     }
 
     static func read(from path: String) throws -> SavedPlan {
