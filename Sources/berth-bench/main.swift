@@ -5,6 +5,7 @@
 //   swift run -c release berth-bench events /tmp/bench          (a bare libyaml event parse of the same file)
 //   swift run -c release berth-bench plan --services 10000 -    (the pure planner: 10,000 services, a third changed)
 //   swift run -c release berth-bench observe --services 30 /tmp/obs   (30 converged services on the engine in $BERTH_ENGINE)
+//   swift run -c release berth-bench apply --services 30 --parallelism 8 /tmp/app   (a cold apply against the bare API)
 //
 // Each prints the median and best wall time over the runs and the process's peak resident memory;
 // run load and events as separate processes so that each peak is its own.
@@ -164,6 +165,7 @@ func main() async throws {
     }
     let services = option("--services", default: 10_000)
     let runs = option("--runs", default: 5)
+    let parallelism = option("--parallelism", default: 4)
     guard arguments.count == 2 || (arguments.first == "plan" && arguments.count == 1) else {
         print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
         exit(2)
@@ -196,6 +198,9 @@ func main() async throws {
     case "observe":
         let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
         try await ObserveBenchmark.run(services: services, runs: runs, engineHost: engine, directory: project)
+    case "apply":
+        let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
+        try await ApplyBenchmark.run(services: services, runs: runs, parallelism: parallelism, engineHost: engine, directory: project)
     case "load":
         let loader = ProjectLoader(project: project, currentDirectory: "/")
         try measure("berth load", runs: runs) {
