@@ -72,6 +72,7 @@ let package = Package(
             name: "berth-bench",
             dependencies: [
                 "CYAML", "BerthYAML", "BerthLoading", "BerthModel", "BerthPlan", "BerthEngine", "BerthObserve", "BerthApply",
+                "BerthDatabase",
             ],
             swiftSettings: settings
         ),

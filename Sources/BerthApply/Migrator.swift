@@ -12,8 +12,8 @@ internal import Foundation
 ///
 /// Two runners never apply the same migration twice. On PostgreSQL the whole run holds a session
 /// advisory lock (`advisoryLockKey`), waited for up to `lockTimeout`. On SQLite each migration's
-/// `BEGIN IMMEDIATE` takes the write lock (waited for up to `lockTimeout` too), and the history is
-/// read again inside that transaction.
+/// `BEGIN IMMEDIATE` takes the write lock (retried until `lockTimeout`, each try waiting SQLite's
+/// own 5 seconds), and the history is read again inside that transaction.
 ///
 /// SQL that cannot run inside a transaction (PostgreSQL's `CREATE INDEX CONCURRENTLY`, `VACUUM`)
 /// fails with the database's own message; a migration must not `COMMIT` itself.
@@ -36,11 +36,12 @@ public struct Migrator {
 
     /// Applies the migrations not yet applied, in version order, and returns their history rows.
     ///
-    /// Creates the history table if needed; takes the lock; reads the history inside the lock and
-    /// skips what is applied already (also by another runner meanwhile) with the same checksum. An
-    /// applied migration whose checksum differs is refused before anything runs, and so is a file
-    /// that is missing, not UTF-8, or no longer has the checksum given for it. `report` is called
-    /// after each migration applied.
+    /// Reads the history (writing nothing: with nothing to apply it takes no lock); takes the lock;
+    /// creates the history table if needed (inside the lock: two PostgreSQL sessions creating it at
+    /// once collide even with `IF NOT EXISTS`); reads the history again and skips what is applied
+    /// already (also by another runner meanwhile) with the same checksum. An applied migration whose
+    /// checksum differs is refused before anything runs, and so is a file that is missing, not UTF-8,
+    /// or no longer has the checksum given for it. `report` is called after each migration applied.
     public func apply(
         _ migrations: [(migration: Migration, checksum: String)], report: (MigrationOutcome) -> Void = { _ in }
     ) throws(MigrationError) -> [AppliedMigration] {

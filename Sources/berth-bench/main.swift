@@ -6,6 +6,7 @@
 //   swift run -c release berth-bench plan --services 10000 -    (the pure planner: 10,000 services, a third changed)
 //   swift run -c release berth-bench observe --services 30 /tmp/obs   (30 converged services on the engine in $BERTH_ENGINE)
 //   swift run -c release berth-bench apply --services 30 --parallelism 8 /tmp/app   (a cold apply against the bare API)
+//   swift run -c release berth-bench migrate --services 100 /tmp/mig   (100 migrations on $BERTH_TEST_POSTGRES_URL against psql)
 //
 // Each prints the median and best wall time over the runs and the process's peak resident memory;
 // run load and events as separate processes so that each peak is its own.
@@ -201,6 +202,8 @@ func main() async throws {
     case "apply":
         let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
         try await ApplyBenchmark.run(services: services, runs: runs, parallelism: parallelism, engineHost: engine, directory: project)
+    case "migrate":
+        try MigrateBenchmark.run(migrations: services, runs: runs, directory: project)
     case "load":
         let loader = ProjectLoader(project: project, currentDirectory: "/")
         try measure("berth load", runs: runs) {

@@ -31,6 +31,7 @@ import Testing
     func freshDatabase(backend: MigratorDatabase.Backend) async throws {
         try await MigratorDatabase.withFresh(backend) { target in
             let files = MigrationFiles()
+            defer { files.remove() }
             let v1 = try files.write("1", "create_customers", Self.customers)
             let v2 = try files.write("2", "add_email", Self.email)
             let v10 = try files.write("10", "create_orders", Self.orders)
@@ -70,6 +71,7 @@ import Testing
     func secondRun(backend: MigratorDatabase.Backend) async throws {
         try await MigratorDatabase.withFresh(backend) { target in
             let files = MigrationFiles()
+            defer { files.remove() }
             let migrations = [
                 try files.write("1", "create_customers", Self.customers),
                 try files.write("2", "add_email", Self.email),
@@ -95,6 +97,7 @@ import Testing
     func failingMigration(backend: MigratorDatabase.Backend, failure: FailingStatement) async throws {
         try await MigratorDatabase.withFresh(backend) { target in
             let files = MigrationFiles()
+            defer { files.remove() }
             let v1 = try files.write("1", "create_customers", Self.customers)
             // Its first statements succeed before the bad one; they must be undone with it.
             let v2 = try files.write("2", "audit_log", """
@@ -138,6 +141,7 @@ import Testing
     func checksumMismatch(backend: MigratorDatabase.Backend) async throws {
         try await MigratorDatabase.withFresh(backend) { target in
             let files = MigrationFiles()
+            defer { files.remove() }
             let v1 = try files.write("1", "create_customers", Self.customers)
             let v3 = try files.write("3", "add_email", Self.email)
             let database = try target.connect()
@@ -161,10 +165,39 @@ import Testing
         }
     }
 
-    @Test("a file that changed since its checksum was taken is refused before anything runs", arguments: MigratorDatabase.backends)
+    @Test("a history row of a failed attempt does not count as applied", arguments: MigratorDatabase.backends)
+    func failedRowRunsAgain(backend: MigratorDatabase.Backend) async throws {
+        try await MigratorDatabase.withFresh(backend) { target in
+            let files = MigrationFiles()
+            defer { files.remove() }
+            let v1 = try files.write("1", "create_customers", Self.customers)
+            let database = try target.connect()
+            defer { database.close() }
+            // Written by another tool, on a database that could not roll back its DDL.
+            try database.execute(SchemaHistoryTable.createStatement(database.dialect))
+            let p = database.dialect.placeholder
+            _ = try database.query(
+                """
+                INSERT INTO berth_schema_history (version, description, checksum, applied_at, execution_ms, success)
+                VALUES ('1', 'create customers', \(p(1)), '2024-01-01T00:00:00Z', 3, \(backend == .sqlite ? "0" : "false"))
+                """,
+                [.text(v1.checksum)]
+            )
+
+            #expect(try Migrator(database: database).apply([v1]).map(\.version) == ["1"])
+            #expect(try await target.history().map(\.success) == [false, true])
+            #expect(try database.tableExists("customers"))
+        }
+    }
+
+    @Test(
+        "a file that changed since its checksum was taken is refused before anything runs",
+        arguments: MigratorDatabase.backends
+    )
     func fileChanged(backend: MigratorDatabase.Backend) async throws {
         try await MigratorDatabase.withFresh(backend) { target in
             let files = MigrationFiles()
+            defer { files.remove() }
             let v1 = try files.write("1", "create_customers", Self.customers)
             let v2 = try files.write("2", "add_email", Self.email)
             try Data("ALTER TABLE customers ADD COLUMN phone TEXT;".utf8).write(to: URL(fileURLWithPath: v2.migration.path))
@@ -182,6 +215,7 @@ import Testing
     func concurrentRunners(backend: MigratorDatabase.Backend) async throws {
         try await MigratorDatabase.withFresh(backend) { target in
             let files = MigrationFiles()
+            defer { files.remove() }
             var migrations: [Planned] = [try files.write("1", "create_customers", Self.customers)]
             for index in 2...30 {
                 migrations.append(try files.write(String(index), "table_\(index)", """
@@ -212,6 +246,7 @@ import Testing
     func heldLock() async throws {
         try await MigratorDatabase.withFresh(.postgres) { target in
             let files = MigrationFiles()
+            defer { files.remove() }
             let migrations = [try files.write("1", "create_customers", Self.customers)]
             let holder = try #require(try target.connect() as? PostgresDatabase)
             defer { holder.close() }
@@ -239,6 +274,7 @@ import Testing
     func upToDateTakesNoLock() async throws {
         try await MigratorDatabase.withFresh(.postgres) { target in
             let files = MigrationFiles()
+            defer { files.remove() }
             let migrations = [try files.write("1", "create_customers", Self.customers)]
             let database = try target.connect()
             defer { database.close() }
@@ -306,6 +342,10 @@ enum FailingStatement: String, Sendable, CustomTestStringConvertible {
 /// Migration files in a new temporary folder, named as the loader expects them.
 struct MigrationFiles {
     let folder = TemporaryDirectory.make(prefix: "berth-migrations")
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
 
     /// Writes `V<version>__<name>.sql` (replacing one there) and returns it with its checksum.
     func write(_ version: String, _ name: String, _ sql: String) throws -> (migration: Migration, checksum: String) {
@@ -386,7 +426,8 @@ struct MigratorDatabase: Sendable {
         case .sqlite:
             let folder = TemporaryDirectory.make(prefix: "berth-migrator")
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            return try await body(MigratorDatabase(backend: .sqlite, location: .sqlite(path: folder + "/db/app.sqlite"), secrets: [:]))
+            let location = DatabaseLocation.sqlite(path: folder + "/db/app.sqlite")
+            return try await body(MigratorDatabase(backend: .sqlite, location: location, secrets: [:]))
         case .postgres:
             let (name, admin, target) = try createPostgres()
             defer { dropPostgres(name, admin) }
