@@ -113,7 +113,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BerthCLITests",
-            dependencies: ["BerthCLI", "BerthTestSupport"],
+            dependencies: ["BerthCLI", "BerthDatabase", "BerthEngine", "BerthTestSupport"],
             swiftSettings: settings
         ),
     ]

@@ -1,14 +1,13 @@
-import BerthTestSupport
 import Glibc
 import Synchronization
 
 /// Loopback TCP ports nobody listens on, as the OS hands them out; a range of consecutive ones for
 /// a service whose replicas publish `P-Q:80`. Ports handed out once are not handed out again in
 /// this process, so tests running side by side never pick the same.
-enum FreePorts {
+public enum FreePorts {
     private static let handedOut = Mutex<Set<Int>>([])
 
-    static func range(count: Int) throws -> ClosedRange<Int> {
+    public static func range(count: Int) throws -> ClosedRange<Int> {
         for _ in 0..<200 {
             guard let first = bind(port: 0), first + count - 1 <= 65535 else { continue }
             let range = first...(first + count - 1)
