@@ -159,7 +159,12 @@ public struct Executor: Sendable {
             do {
                 id = try await engine.createContainer(name: name, spec: spec)
             } catch {
-                throw ApplyError("\(action.resource): cannot create \(name): \(error)")
+                // The create of an apply that died may reach the engine after this plan observed it: a container
+                // of this name with Berth's labels and this spec hash is the one asked for.
+                guard error.isNameConflict, let existing = await sameContainer(named: name, spec: spec) else {
+                    throw ApplyError("\(action.resource): cannot create \(name): \(error)")
+                }
+                id = existing
             }
             do {
                 try await engine.startContainer(id: id)
@@ -187,6 +192,14 @@ public struct Executor: Sendable {
             }
             return .none
         }
+    }
+
+    /// The id of the container named `name` that carries `spec`'s Berth labels, the spec hash included.
+    private func sameContainer(named name: String, spec: ContainerSpec) async -> String? {
+        let keys = [BerthLabel.project, BerthLabel.environment, BerthLabel.service, BerthLabel.replica, BerthLabel.specHash]
+        let labels = spec.labels.filter { keys.contains($0.key) }
+        guard labels.count == keys.count, let containers = try? await engine.listContainers(labels: labels) else { return nil }
+        return containers.first { $0.name == name }?.id
     }
 
     /// Nil once the replica answers its HTTP health check (or has none); otherwise why not.

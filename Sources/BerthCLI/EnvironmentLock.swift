@@ -41,7 +41,7 @@ struct EnvironmentLock {
                 throw ExitCode(1)
             }
             guard case .held(let holder) = attempt else { return }
-            if holder.owner.host == owner.host, kill(holder.owner.pid, 0) != 0, errno == ESRCH {
+            if holder.owner.host == owner.host, !Self.isRunning(holder.owner.pid) {
                 console.error("the lock of \(key) is held by \(holder.owner), which is no longer running: taking it over\n")
                 _ = try? store.forceUnlock(environment: key, by: owner, now: Date())
                 continue
@@ -57,6 +57,16 @@ struct EnvironmentLock {
             }
             try await Task.sleep(for: .milliseconds(500))
         }
+    }
+
+    /// Whether a process of this host still runs. A zombie does not: it ended, and stays in the process
+    /// table only until its parent reaps it, which never happens under an init that does not reap orphans.
+    static func isRunning(_ pid: Int32) -> Bool {
+        if kill(pid, 0) != 0, errno == ESRCH { return false }
+        // /proc/PID/stat: "PID (COMMAND) STATE ..."; the command may itself hold ")".
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: end)...].first { $0 != " " } != "Z"
     }
 
     /// Renews the lease every third of it until cancelled, on a connection of its own.
