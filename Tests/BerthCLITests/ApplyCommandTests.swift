@@ -426,7 +426,6 @@ struct ApplyProject {
         } catch {
             if failure == nil { failure = error }
         }
-        LoopbackPorts.release(project.ports)
         try? FileManager.default.removeItem(atPath: project.root)
         if let failure { throw failure }
     }
@@ -434,7 +433,7 @@ struct ApplyProject {
     static func make() throws -> ApplyProject {
         let root = try BerthProcess.copyOfExampleProject()
         let suffix = String(UUID().uuidString.prefix(8)).lowercased()
-        let first = try LoopbackPorts.reservePair()
+        let first = try FreePorts.range(count: 2).lowerBound
         let project = ApplyProject(root: root, name: "shop-\(suffix)", suffix: suffix, ports: [first, first + 1])
         try project.edit("base.yaml", replacing: "project: shop\n", with: "project: \(project.name)\n")
         try project.edit("dev.yaml", replacing: "127.0.0.1:18080-18081:80", with: "127.0.0.1:\(first)-\(first + 1):80")
@@ -480,45 +479,6 @@ struct ApplyProject {
 
     func containers() async throws -> [Engine.Container] {
         try await Engine.containers(project: name)
-    }
-}
-
-/// Free loopback host ports, two in a row, that no other test of this process holds.
-enum LoopbackPorts {
-    private static let reserved = Mutex<Set<Int>>([])
-
-    static func reservePair() throws -> Int {
-        for _ in 0..<200 {
-            let first = Int.random(in: 20_000..<32_000)
-            let taken = reserved.withLock { set in
-                if set.contains(first) || set.contains(first + 1) { return true }
-                set.formUnion([first, first + 1])
-                return false
-            }
-            if taken { continue }
-            if isFree(first) && isFree(first + 1) { return first }
-            release([first, first + 1])
-        }
-        throw FixtureError("no two free loopback ports in a row")
-    }
-
-    static func release(_ ports: [Int]) {
-        reserved.withLock { $0.subtract(ports) }
-    }
-
-    /// Whether 127.0.0.1:PORT can be bound now.
-    private static func isFree(_ port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return bound == 0
     }
 }
 
@@ -583,40 +543,10 @@ enum Engine {
     }
 }
 
-/// Runs a command-line tool (found on the PATH) without a terminal; waiting holds no thread.
+/// Other tools the tests read the world with (curl, sqlite3), run like berth itself.
 enum Tool {
-    struct Output: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ tool: String, _ arguments: [String]) async throws -> Output {
-        let scratch = TemporaryDirectory.make(prefix: "berth-tool")
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let out = scratch + "/stdout", err = scratch + "/stderr"
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        _ = FileManager.default.createFile(atPath: err, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        return Output(
-            status: process.terminationStatus,
-            stdout: try String(contentsOfFile: out, encoding: .utf8),
-            stderr: try String(contentsOfFile: err, encoding: .utf8)
-        )
+    static func run(_ tool: String, _ arguments: [String]) async throws -> BerthProcess.Output {
+        try await BerthProcess.run(executable: "/usr/bin/env", [tool] + arguments)
     }
 }
 

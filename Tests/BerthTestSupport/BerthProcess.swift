@@ -28,6 +28,14 @@ public enum BerthProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw FixtureError("no berth executable at \(executable); build it first (swift build --build-tests)")
         }
+        return try await run(executable: executable, arguments, in: directory, environment: environment, unset: unset)
+    }
+
+    /// Runs any program the same way.
+    public static func run(
+        executable: String, _ arguments: [String], in directory: String = packageRoot, environment: [String: String] = [:],
+        unset: [String] = []
+    ) async throws -> Output {
         let scratch = TemporaryDirectory.make(prefix: "berth-run")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let outURL = URL(fileURLWithPath: scratch + "/stdout"), errURL = URL(fileURLWithPath: scratch + "/stderr")
