@@ -16,16 +16,16 @@ extension EnvironmentDecoder {
         _ checks: inout EnvironmentChecks
     ) -> Service? {
         guard let fields = reader.fields(node, path, EnvironmentSchema.service, key: key) else { return nil }
-        let errorsBefore = reader.diagnostics.count { $0.severity == .error }
+        let errorsBefore = reader.errorCount
 
         let image = fields["image"].flatMap { imageReference($0, fields.path("image")) }
         let command = fields["command"].flatMap { decodeCommand($0, fields.path("command")) }
         let environment = fields["environment"].map { decodeEnvironment($0, fields.path("environment"), scope) } ?? []
         let replicas = fields["replicas"].flatMap { reader.int($0, fields.path("replicas"), in: 0...1000) } ?? 1
-        let errorsBeforePorts = reader.diagnostics.count { $0.severity == .error }
+        let errorsBeforePorts = reader.errorCount
         let ports = fields["ports"].map { decodePorts($0, fields.path("ports"), service: name, replicas: replicas, &checks) } ?? []
         // A health check names a published port; when the ports themselves are wrong, that check would only repeat them.
-        let portsValid = reader.diagnostics.count(where: { $0.severity == .error }) == errorsBeforePorts
+        let portsValid = reader.errorCount == errorsBeforePorts
         let volumes = fields["volumes"].map { decodeVolumes($0, fields.path("volumes")) } ?? []
         let configs = fields["configs"].map { configMounts($0, fields.path("configs"), scope) } ?? []
         let healthcheck = fields["healthcheck"].flatMap {
@@ -46,7 +46,7 @@ extension EnvironmentDecoder {
             )
         }
 
-        guard let image, reader.diagnostics.count(where: { $0.severity == .error }) == errorsBefore else { return nil }
+        guard let image, reader.errorCount == errorsBefore else { return nil }
         return Service(
             name: name, image: image, command: command, environment: environment, ports: ports, volumes: volumes,
             configs: configs, healthcheck: healthcheck, dependsOn: dependsOn, labels: labels, replicas: replicas,

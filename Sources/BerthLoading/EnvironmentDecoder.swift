@@ -43,8 +43,8 @@ struct EnvironmentDecoder {
                 guard checkName(pair.name, at: pair.key.location, path) else { continue }
                 if let service = decodeService(pair.name, pair.value, key: pair.key.location, path, scope, &checks) { services.append(service) }
             }
-            reader.diagnostics += checks.findCycles()
-            reader.diagnostics += checks.findPortConflicts()
+            reader.add(contentsOf: checks.findCycles())
+            reader.add(contentsOf: checks.findPortConflicts())
             services.sort { $0.name < $1.name }
         }
 
@@ -307,7 +307,7 @@ struct EnvironmentDecoder {
         }
         var scanner = MigrationScanner(context: context, location: place)
         let migrations = scanner.scan(directory)
-        reader.diagnostics += scanner.diagnostics
+        reader.add(contentsOf: scanner.diagnostics)
         guard let location else { return nil }
         return Database(location: location, migrationsDirectory: directory, migrations: migrations)
     }

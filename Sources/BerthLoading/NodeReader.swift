@@ -5,19 +5,30 @@ import BerthModel
 /// one that does not fit. Every reader returns nil for a value it reported, so decoding goes on
 /// and one run reports every problem.
 struct NodeReader {
-    var diagnostics: [Diagnostic] = []
+    private(set) var diagnostics: [Diagnostic] = []
+    /// Errors so far; callers compare counts to learn whether a part of the file was valid.
+    private(set) var errorCount = 0
+
+    mutating func add(_ diagnostic: Diagnostic) {
+        diagnostics.append(diagnostic)
+        if diagnostic.severity == .error { errorCount += 1 }
+    }
+
+    mutating func add(contentsOf more: [Diagnostic]) {
+        for diagnostic in more { add(diagnostic) }
+    }
 
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : path + "." + key }
     static func join(_ path: String, index: Int) -> String { "\(path)[\(index)]" }
 
     mutating func error(_ location: SourceLocation, _ path: @autoclosure () -> String, _ message: String) {
         let path = path()
-        diagnostics.append(.error(at: location, path.isEmpty ? message : "\(path): \(message)"))
+        add(.error(at: location, path.isEmpty ? message : "\(path): \(message)"))
     }
 
     mutating func warning(_ location: SourceLocation, _ path: @autoclosure () -> String, _ message: String) {
         let path = path()
-        diagnostics.append(.warning(at: location, path.isEmpty ? message : "\(path): \(message)"))
+        add(.warning(at: location, path.isEmpty ? message : "\(path): \(message)"))
     }
 
     /// The keys of a mapping with fixed keys. Unknown keys are reported with a suggestion,

@@ -59,7 +59,7 @@ func generate(services count: Int) -> String {
                 image: localhost/bench-\(index % 50):1.\(index % 7).\(index % 3)
                 command: ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"]
                 replicas: 1
-                strategy: start-first
+                strategy: recreate
                 environment:
                   LOG_LEVEL: info
                   SERVICE_INDEX: "\(index)"
