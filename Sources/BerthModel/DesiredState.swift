@@ -24,8 +24,10 @@ public struct DesiredState: Hashable, Sendable {
 /// one per mounted config), and one over them all, the `berth.spec-hash` label.
 public struct ServiceSpec: Hashable, Sendable {
     /// Part name -> short hash.
-    public var parts: [String: String]
-    public var hash: String
+    public let parts: [String: String]
+    public let hash: String
+    /// `command=ab12...,config.app-env=cd34...,...`, keys sorted: the `berth.spec-parts` label.
+    public let partsLabel: String
 
     /// - Parameters:
     ///   - configHashes: config name -> content hash, for the configs the service mounts.
@@ -49,17 +51,14 @@ public struct ServiceSpec: Hashable, Sendable {
             "restart": service.restart.rawValue,
         ]
         for mount in service.configs { parts["config." + mount.config] = configHashes[mount.config] ?? "?" }
-        self.parts = parts.mapValues { String(SHA256.hex($0).prefix(12)) }
-        self.hash = SHA256.hex(Self.formatParts(self.parts))
+        self.init(parts: parts.mapValues { String(SHA256.hex($0).prefix(12)) })
     }
 
     public init(parts: [String: String]) {
         self.parts = parts
-        self.hash = SHA256.hex(Self.formatParts(parts))
+        self.partsLabel = Self.formatParts(parts)
+        self.hash = SHA256.hex(partsLabel)
     }
-
-    /// `command=ab12...,config.app-env=cd34...,...`, keys sorted: the `berth.spec-parts` label.
-    public var partsLabel: String { Self.formatParts(parts) }
 
     static func formatParts(_ parts: [String: String]) -> String {
         parts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
