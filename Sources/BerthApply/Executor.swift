@@ -195,11 +195,16 @@ public struct Executor: Sendable {
     }
 
     /// The id of the container named `name` that carries `spec`'s Berth labels, the spec hash included.
+    /// The engine takes a name before the container is listed, so a create still in flight gets a few moments.
     private func sameContainer(named name: String, spec: ContainerSpec) async -> String? {
         let keys = [BerthLabel.project, BerthLabel.environment, BerthLabel.service, BerthLabel.replica, BerthLabel.specHash]
         let labels = spec.labels.filter { keys.contains($0.key) }
-        guard labels.count == keys.count, let containers = try? await engine.listContainers(labels: labels) else { return nil }
-        return containers.first { $0.name == name }?.id
+        guard labels.count == keys.count else { return nil }
+        for attempt in 0..<20 {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(250)) }
+            if let id = (try? await engine.listContainers(labels: labels))?.first(where: { $0.name == name })?.id { return id }
+        }
+        return nil
     }
 
     /// Nil once the replica answers its HTTP health check (or has none); otherwise why not.
