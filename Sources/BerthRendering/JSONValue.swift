@@ -25,6 +25,20 @@ public indirect enum JSONValue: Hashable, Sendable {
 
     public static func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
 
+    /// JSON on one line, for event streams.
+    public func compactJSONText() -> String {
+        switch self {
+        case .array(let items): return "[" + items.map { $0.compactJSONText() }.joined(separator: ",") + "]"
+        case .object(let members):
+            return "{" + members.map { member in
+                var key = ""
+                Self.writeJSONString(member.key, to: &key)
+                return key + ":" + member.value.compactJSONText()
+            }.joined(separator: ",") + "}"
+        default: return jsonText().dropLast().description
+        }
+    }
+
     /// Pretty JSON with two-space indentation and a final newline.
     public func jsonText() -> String {
         var out = ""

@@ -40,6 +40,9 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds to wait for another apply of the environment to finish.", valueName: "seconds"))
     var lockTimeout = 0
 
+    @Flag(name: .long, help: "Progress as JSON lines on standard error, and the report as JSON (format_version 1) on standard output.")
+    var json = false
+
     func run() async throws {
         let pipeline = Pipeline(global)
         let console = pipeline.console
@@ -86,7 +89,7 @@ struct ApplyCommand: AsyncParsableCommand {
             console.output("No changes: \(env) matches its desired state.\n")
             return
         }
-        console.output(PlanView(chosen, style: console.outputStyle).text())
+        if !json { console.output(PlanView(chosen, style: console.outputStyle).text()) }
         if !yes { try confirm(chosen, console: console) }
 
         let secrets = resolution.secrets
@@ -97,10 +100,24 @@ struct ApplyCommand: AsyncParsableCommand {
             defer { database.close() }
             _ = try Migrator(database: database).apply([(migration: migration, checksum: checksum)])
         }
-        let journal = Journal(store: store, environment: lock.key, console: console)
+        let journal = Journal(store: store, environment: lock.key, console: console, json: json)
         journal.begin(chosen, owner: lock.owner)
         let report = await executor.execute(chosen, resolution: resolution, observer: journal)
         journal.finish(report)
+        if json {
+            console.output(JSONValue.object([
+                "format_version": .string("1"),
+                "environment": .string(env),
+                "status": .string(report.succeeded ? "succeeded" : "failed"),
+                "done": .strings(report.done),
+                "failed": .array(report.failed.map { .object(["id": .string($0.id), "error": .string($0.error)]) }),
+                "undone": .strings(report.undone),
+                "left": .strings(report.left),
+                "skipped": .strings(report.skipped),
+            ]).jsonText())
+            if !report.succeeded { throw ExitCode(1) }
+            return
+        }
         if report.succeeded {
             console.output("Applied \(report.done.count) action\(report.done.count == 1 ? "" : "s") to \(env).\n")
             return
@@ -150,10 +167,19 @@ final class Journal: ExecutionObserver, Sendable {
     let console: Console
     private let applyID = Mutex<Int64?>(nil)
 
-    init(store: any StateStore, environment: String, console: Console) {
+    let json: Bool
+
+    init(store: any StateStore, environment: String, console: Console, json: Bool) {
         self.store = store
         self.environment = environment
         self.console = console
+        self.json = json
+    }
+
+    /// One event a line: `{"event":"finished","action":"create:container:web-1","seconds":0.41}`.
+    private func event(_ name: String, _ action: String, _ extra: [JSONValue.Member] = []) {
+        let value = JSONValue.object([.init("event", .string(name)), .init("action", .string(action))] + extra)
+        console.error(value.compactJSONText() + "\n")
     }
 
     func begin(_ plan: Plan, owner: LockOwner) {
@@ -186,6 +212,7 @@ final class Journal: ExecutionObserver, Sendable {
 
     func started(_ action: PlanAction) {
         record(action.id, .running, action.cause)
+        if json { return event("started", action.id) }
         console.error("  ... \(action.kind.rawValue) \(action.resource)\n")
     }
 
@@ -193,6 +220,10 @@ final class Journal: ExecutionObserver, Sendable {
         record(action.id, error == nil ? .done : .failed, error ?? action.cause)
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         let time = "\((seconds * 100).rounded() / 100)s"
+        if json {
+            return event(error == nil ? "finished" : "failed", action.id, [.init("milliseconds", .int(Int(seconds * 1000)))]
+                + (error.map { [JSONValue.Member("error", .string($0))] } ?? []))
+        }
         if let error {
             console.error(console.errorStyle.red("  failed \(action.kind.rawValue) \(action.resource) (\(time)): \(error)") + "\n")
         } else {
@@ -202,6 +233,7 @@ final class Journal: ExecutionObserver, Sendable {
 
     func undone(_ actionID: String, succeeded: Bool) {
         if succeeded { record(actionID, .undone, "undone after a failure") }
+        if json { return event(succeeded ? "undone" : "undo-failed", actionID) }
         console.error("  \(succeeded ? "undone" : "could not undo") \(actionID)\n")
     }
 }
