@@ -1,5 +1,6 @@
 public import BerthModel
 public import BerthDatabase
+import BerthLoading
 
 /// Reads the `berth_schema_history` table: what has been applied to a database.
 public protocol MigrationHistory: Sendable {
@@ -37,7 +38,7 @@ public enum SchemaHistoryTable {
         """
 }
 
-/// The real reader: SQLite (opened read-only, so observing never creates a file) or PostgreSQL.
+/// The real reader: SQLite (never creating a file) or PostgreSQL.
 public struct SQLMigrationHistory: MigrationHistory {
     public init() {}
 
@@ -46,7 +47,11 @@ public struct SQLMigrationHistory: MigrationHistory {
         do throws(DatabaseError) {
             switch location {
             case .sqlite(let path):
-                database = try SQLiteDatabase(path: path, readOnly: true)
+                // A database file that does not exist yet has no history, and observing never creates it. One that
+                // exists is opened for writing: a writer killed mid-transaction leaves a journal that SQLite rolls back
+                // on the next open, which a read-only connection cannot do.
+                guard LocalFileSystem().fileExists(atPath: path) else { return [] }
+                database = try SQLiteDatabase(path: path, readOnly: false)
             case .postgres(let url, let passwordSecret):
                 database = try PostgresDatabase(url: url, password: passwordSecret.flatMap { secrets[$0] })
             }

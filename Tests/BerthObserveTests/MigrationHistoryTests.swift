@@ -3,6 +3,7 @@ import BerthEngine
 import BerthModel
 import BerthObserve
 import BerthPlan
+import BerthTestSupport
 import Foundation
 import Testing
 
@@ -161,5 +162,28 @@ struct PostgresMigrationHistoryTests {
             #expect(message.contains(url.split(separator: "/").last.map(String.init) ?? "?"), "\(message)")
             #expect(!message.contains(wrong), "\(message)")
         }
+    }
+}
+
+/// A writer killed in the middle of a transaction leaves a hot journal behind; the next observation
+/// must read the history as it was before that transaction (SQLite rolls the journal back on open).
+@Suite struct InterruptedWriterTests {
+    @Test("a SQLite history with a hot journal from a killed writer is read as before that writer")
+    func hotJournal() async throws {
+        let folder = TemporaryDirectory.make(prefix: "berth-hot-journal")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/app.sqlite"
+        let script = """
+            sqlite3 "$1" "\(SchemaHistoryTable.createStatement(.sqlite).replacingOccurrences(of: "\n", with: " "));
+              INSERT INTO berth_schema_history VALUES (1, '1', 'init', 'abc', '2026-11-22T00:00:00Z', 1, 1);"
+            printf 'PRAGMA cache_size=1;\\nBEGIN;\\nCREATE TABLE filler(a TEXT);\\nWITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<20000) INSERT INTO filler SELECT hex(randomblob(100)) FROM n;\\nINSERT INTO berth_schema_history VALUES (2, %s2%s, %sx%s, %sdef%s, %snow%s, 1, 1);\\n.system kill -9 $PPID\\n' "'" "'" "'" "'" "'" "'" "'" "'" | sqlite3 "$1"
+            test -e "$1-journal"
+            """
+        let setUp = try await BerthProcess.run(executable: "/bin/sh", ["-c", script, "sh", path])
+        #expect(setUp.status == 0, "no hot journal was left: \(setUp.stderr)")
+
+        let rows = try await SQLMigrationHistory().appliedMigrations(of: .sqlite(path: path), secrets: [:])
+        #expect(rows.map(\.version) == ["1"])
+        #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
     }
 }
