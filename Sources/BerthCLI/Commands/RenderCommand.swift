@@ -19,21 +19,9 @@ struct RenderCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let console = global.console()
-        let loader = global.loader()
-        let result: LoadResult
-        do {
-            result = try loader.load(env)
-        } catch {
-            console.fail(error.description)
-            throw ExitCode(1)
-        }
-        console.report(result.diagnostics)
-        guard let environment = result.environment else {
-            console.fail("\(result.file) is invalid; nothing to render")
-            throw ExitCode(1)
-        }
+        let pipeline = Pipeline(global)
+        let (loader, environment) = try pipeline.load(env)
         let view = EnvironmentView(environment, projectRoot: loader.projectRoot).json()
-        console.output(json ? view.jsonText() : view.yamlText())
+        pipeline.console.output(json ? view.jsonText() : view.yamlText())
     }
 }
