@@ -51,7 +51,7 @@ let package = Package(
         // Stage 4, apply: what a plan's actions do to the world.
         .target(
             name: "BerthApply",
-            dependencies: ["BerthModel", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan"],
+            dependencies: ["BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan"],
             swiftSettings: settings
         ),
         // Human and JSON views of the model; the engine never prints.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 internal import Glibc
 #endif
+import BerthLoading
 
 /// Writes config files atomically: a temporary file in the same folder, fsync, mode, rename, fsync
 /// of the folder. A reader sees the old file or the new one, never half of one; a crash leaves at
@@ -10,18 +11,7 @@ public struct ConfigWriter: Sendable {
 
     /// The current content, or nil when there is no file.
     public func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            bytes += chunk[0..<count]
-        }
-        return bytes
+        try? LocalFileSystem().readFile(atPath: path)
     }
 
     public func write(_ content: [UInt8], to path: String, mode: Int) throws(ApplyError) {

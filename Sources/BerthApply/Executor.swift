@@ -51,9 +51,16 @@ public struct Executor: Sendable {
 
     public func execute(_ plan: Plan, resolution: DesiredStateResolver.Resolution, observer: any ExecutionObserver) async -> Report {
         let actions = Dictionary(plan.actions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var waiting = Dictionary(plan.actions.map { ($0.id, Set($0.dependsOn.filter { actions[$0] != nil })) }, uniquingKeysWith: { first, _ in first })
-        var ready = plan.actions.filter { waiting[$0.id]?.isEmpty ?? true }.map(\.id)
-        waiting = waiting.filter { !$0.value.isEmpty }
+        let order = Dictionary(plan.actions.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Per action, how many of its dependencies are still to finish, and who waits on it.
+        var waiting: [String: Int] = [:]
+        var dependents: [String: [String]] = [:]
+        for action in plan.actions {
+            let known = Set(action.dependsOn.filter { actions[$0] != nil })
+            waiting[action.id] = known.count
+            for dependency in known { dependents[dependency, default: []].append(action.id) }
+        }
+        var ready = plan.actions.filter { waiting[$0.id] == 0 }.map(\.id)
         var report = Report()
         var undo: [(id: String, undo: Undo)] = []
         var stopping = false
@@ -83,15 +90,11 @@ public struct Executor: Sendable {
                     report.done.append(id)
                     undo.append((id, reversal))
                     observer.finished(action, error: nil, duration: duration)
-                    for (other, dependencies) in waiting where dependencies.contains(id) {
-                        waiting[other]?.remove(id)
-                        if waiting[other]?.isEmpty == true {
-                            waiting.removeValue(forKey: other)
-                            ready.append(other)
-                        }
+                    for other in dependents[id] ?? [] {
+                        waiting[other, default: 0] -= 1
+                        if waiting[other] == 0 { ready.append(other) }
                     }
                     // Keep the plan's order among what is ready.
-                    let order = Dictionary(plan.actions.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
                     ready.sort { (order[$0] ?? 0) < (order[$1] ?? 0) }
                 case .failure(let error):
                     report.failed.append((id, error.message))

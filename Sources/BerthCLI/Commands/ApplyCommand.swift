@@ -94,11 +94,11 @@ struct ApplyCommand: AsyncParsableCommand {
 
         let secrets = resolution.secrets
         let location = environment.database?.location
+        // One connection for every migration of this apply; they run one after the other (each depends on the last).
+        let connection = MigrationConnection(location: location, secrets: secrets)
+        defer { connection.close() }
         let executor = Executor(engine: engine, parallelism: parallelism) { migration, checksum in
-            guard let location else { throw ApplyError("the environment has no database") }
-            let database = try DatabaseConnector.open(location, secrets: secrets)
-            defer { database.close() }
-            _ = try Migrator(database: database).apply([(migration: migration, checksum: checksum)])
+            try connection.apply(migration, checksum: checksum)
         }
         let journal = Journal(store: store, environment: lock.key, console: console, json: json)
         journal.begin(chosen, owner: lock.owner)
@@ -157,6 +157,34 @@ struct ApplyCommand: AsyncParsableCommand {
 private extension String {
     func trimmingSpaces() -> String {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\n" }.reversed())
+    }
+}
+
+/// The application database, opened at the first migration and kept for the rest of the apply.
+final class MigrationConnection: Sendable {
+    private let location: DatabaseLocation?
+    private let secrets: [String: String]
+    private let database = Mutex<(any SQLDatabase)?>(nil)
+
+    init(location: DatabaseLocation?, secrets: [String: String]) {
+        self.location = location
+        self.secrets = secrets
+    }
+
+    func apply(_ migration: Migration, checksum: String) throws {
+        guard let location else { throw ApplyError("the environment has no database") }
+        try database.withLock { (open: inout (any SQLDatabase)?) throws in
+            let connection = try open ?? DatabaseConnector.open(location, secrets: secrets)
+            open = connection
+            _ = try Migrator(database: connection).apply([(migration: migration, checksum: checksum)])
+        }
+    }
+
+    func close() {
+        database.withLock { open in
+            open?.close()
+            open = nil
+        }
     }
 }
 
