@@ -1,17 +1,29 @@
 #if canImport(Glibc)
 internal import Glibc
 #endif
-import BerthLoading
+import BerthCore
+
+import Synchronization
+
+/// Where the executor writes config files: the host's file system, or a double.
+public protocol ConfigFiles: Sendable {
+    /// The current content and mode, or nil when there is no file.
+    func read(_ path: String) -> (content: [UInt8], mode: Int)?
+    /// Replaces the file, atomically, with `content` and `mode`.
+    func write(_ content: [UInt8], to path: String, mode: Int) throws(ApplyError)
+    func remove(_ path: String)
+}
 
 /// Writes config files atomically: a temporary file in the same folder, fsync, mode, rename, fsync
 /// of the folder. A reader sees the old file or the new one, never half of one; a crash leaves at
 /// most a temporary file, which the next write replaces.
-public struct ConfigWriter: Sendable {
+public struct ConfigWriter: ConfigFiles {
     public init() {}
 
-    /// The current content, or nil when there is no file.
-    public func read(_ path: String) -> [UInt8]? {
-        try? LocalFileSystem().readFile(atPath: path)
+    public func read(_ path: String) -> (content: [UInt8], mode: Int)? {
+        let files = LocalFileSystem()
+        guard let mode = files.fileMode(atPath: path), let content = try? files.readFile(atPath: path) else { return nil }
+        return (content, mode)
     }
 
     public func write(_ content: [UInt8], to path: String, mode: Int) throws(ApplyError) {
@@ -59,6 +71,51 @@ public struct ConfigWriter: Sendable {
     }
 
     private static func lastError() -> String { String(cString: strerror(errno)) }
+}
+
+/// Config files in memory, for tests: can be told to fail the writes to a path.
+public final class InMemoryConfigFiles: ConfigFiles {
+    private struct State {
+        var files: [String: (content: [UInt8], mode: Int)] = [:]
+        var failing: [String: String] = [:]
+        var writes: [String] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init(files: [String: (content: [UInt8], mode: Int)] = [:]) {
+        state.withLock { $0.files = files }
+    }
+
+    /// Writes to `path` fail with `reason` until `clearFaults`.
+    public func failWrites(to path: String, reason: String = "No space left on device") {
+        state.withLock { $0.failing[path] = reason }
+    }
+
+    public func clearFaults() {
+        state.withLock { $0.failing = [:] }
+    }
+
+    /// Every path written, in order.
+    public var writes: [String] { state.withLock { $0.writes } }
+
+    public func read(_ path: String) -> (content: [UInt8], mode: Int)? {
+        state.withLock { $0.files[path] }
+    }
+
+    public func write(_ content: [UInt8], to path: String, mode: Int) throws(ApplyError) {
+        let failure: String? = state.withLock { state in
+            state.writes.append(path)
+            if let reason = state.failing[path] { return reason }
+            state.files[path] = (content, mode)
+            return nil
+        }
+        if let failure { throw ApplyError("cannot write \(path): \(failure)") }
+    }
+
+    public func remove(_ path: String) {
+        _ = state.withLock { $0.files.removeValue(forKey: path) }
+    }
 }
 
 /// Why an action failed; says what, where, and the cause.

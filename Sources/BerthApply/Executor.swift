@@ -1,55 +1,75 @@
-public import BerthModel
+public import BerthCore
+import BerthModel
 public import BerthEngine
 public import BerthObserve
 public import BerthPlan
 
-/// Stage 4: carries out a plan. It decides nothing: it walks the plan's DAG, runs what is ready
-/// in parallel up to a bound, and reports every action through an observer. On a failure no new
-/// action starts, the running ones finish, and what this apply did is undone where undo is safe
-/// (a config file gets its previous content back, a container it created is removed).
+/// Stage 4: carries out a plan, and decides nothing. It walks the plan's DAG, runs what is ready in
+/// parallel up to a bound, and reports every action through an observer. What each action does is
+/// in the plan (a create carries the spec it sends, a health wait its gate, every action its undo);
+/// what happens on a name conflict is an injected policy. On a failure no new action starts, the
+/// running ones finish, and the actions done are taken back in reverse, each as the plan says.
 public struct Executor: Sendable {
-    public typealias MigrationRunner = @Sendable (_ migration: Migration, _ checksum: String) async throws -> Void
+    public typealias MigrationRunner = @Sendable (_ step: MigrationStep) async throws -> Void
 
-    let engine: any ContainerEngine
-    let health: any HealthProbe
-    let writer: ConfigWriter
-    let migrate: MigrationRunner
+    /// The drivers the actions use.
+    public struct Drivers: Sendable {
+        public var engine: any ContainerEngine
+        public var configs: any ConfigFiles
+        public var health: any HealthProbe
+        public var clock: any BerthClock
+        public var nameConflicts: any NameConflictPolicy
+        public var migrate: MigrationRunner
+
+        public init(
+            engine: any ContainerEngine, configs: any ConfigFiles = ConfigWriter(), health: any HealthProbe = HTTPHealthProbe(),
+            clock: any BerthClock = SystemClock(), nameConflicts: any NameConflictPolicy = AdoptIdenticalContainer(),
+            migrate: @escaping MigrationRunner
+        ) {
+            self.engine = engine
+            self.configs = configs
+            self.health = health
+            self.clock = clock
+            self.nameConflicts = nameConflicts
+            self.migrate = migrate
+        }
+    }
+
+    /// What a plan never holds, given at apply time: secret values and rendered config contents.
+    public struct Inputs: Sendable {
+        public var secrets: [String: String]
+        /// Config name -> content; it must hash to what the plan says.
+        public var configs: [String: [UInt8]]
+
+        public init(secrets: [String: String] = [:], configs: [String: [UInt8]] = [:]) {
+            self.secrets = secrets
+            self.configs = configs
+        }
+    }
+
+    let drivers: Drivers
     let parallelism: Int
     let stopTimeout: Int
 
-    public init(
-        engine: any ContainerEngine, health: any HealthProbe = HTTPHealthProbe(), writer: ConfigWriter = ConfigWriter(),
-        parallelism: Int = 4, stopTimeout: Int = 10, migrate: @escaping MigrationRunner
-    ) {
-        self.engine = engine
-        self.health = health
-        self.writer = writer
+    public init(drivers: Drivers, parallelism: Int = 4, stopTimeout: Int = 10) {
+        self.drivers = drivers
         self.parallelism = max(1, parallelism)
         self.stopTimeout = stopTimeout
-        self.migrate = migrate
     }
 
-    /// What was done, undone and left, action by action.
-    public struct Report: Sendable {
-        public var done: [String] = []
-        public var failed: [(id: String, error: String)] = []
-        public var undone: [String] = []
-        /// Done and not undone after a failure (a migration, a removed container).
-        public var left: [String] = []
-        /// Never started because of a failure.
-        public var skipped: [String] = []
-
-        public var succeeded: Bool { failed.isEmpty }
-    }
-
-    /// How to take back one action.
-    enum Undo: Sendable {
-        case restoreConfig(path: String, previous: [UInt8]?, mode: Int)
-        case removeContainer(id: String, name: String)
+    /// How an action done is taken back, with what it learnt while running.
+    enum Reversal: Sendable {
+        case restoreConfig(path: String, previous: (content: [UInt8], mode: Int)?)
+        case removeContainer(id: String)
+        case startContainer(id: String)
         case none
     }
 
-    public func execute(_ plan: Plan, resolution: DesiredStateResolver.Resolution, observer: any ExecutionObserver) async -> Report {
+    /// Runs `plan`. `halt` is asked before each action starts: a reason (the lock was lost) stops the
+    /// apply there, without undo, since the environment may no longer be this apply's to change.
+    public func execute(
+        _ plan: Plan, inputs: Inputs, observer: any ExecutionObserver, halt: @escaping @Sendable () -> String? = { nil }
+    ) async -> ExecutionReport {
         let actions = Dictionary(plan.actions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let order = Dictionary(plan.actions.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         // Per action, how many of its dependencies are still to finish, and who waits on it.
@@ -61,23 +81,32 @@ public struct Executor: Sendable {
             for dependency in known { dependents[dependency, default: []].append(action.id) }
         }
         var ready = plan.actions.filter { waiting[$0.id] == 0 }.map(\.id)
-        var report = Report()
-        var undo: [(id: String, undo: Undo)] = []
+        var report = ExecutionReport()
+        var reversals: [(id: String, reversal: Reversal)] = []
         var stopping = false
 
-        await withTaskGroup(of: (String, Result<Undo, ApplyError>, Duration).self) { group in
+        await withTaskGroup(of: (String, Result<Reversal, ApplyError>, Duration).self) { group in
             var running = 0
             func launch() {
                 while !stopping, running < parallelism, !ready.isEmpty {
+                    if let reason = halt() {
+                        report.halted = reason
+                        stopping = true
+                        return
+                    }
+                    if Task.isCancelled {
+                        report.halted = "the apply was cancelled"
+                        stopping = true
+                        return
+                    }
                     let id = ready.removeFirst()
                     guard let action = actions[id] else { continue }
                     running += 1
                     observer.started(action)
                     group.addTask {
-                        let clock = ContinuousClock()
-                        let start = clock.now
-                        let result = await perform(action, resolution: resolution)
-                        return (id, result, clock.now - start)
+                        let start = drivers.clock.elapsed
+                        let result = await perform(action, inputs: inputs, observer: observer)
+                        return (id, result, drivers.clock.elapsed - start)
                     }
                 }
             }
@@ -88,7 +117,7 @@ public struct Executor: Sendable {
                 switch result {
                 case .success(let reversal):
                     report.done.append(id)
-                    undo.append((id, reversal))
+                    reversals.append((id, reversal))
                     observer.finished(action, error: nil, duration: duration)
                     for other in dependents[id] ?? [] {
                         waiting[other, default: 0] -= 1
@@ -97,7 +126,7 @@ public struct Executor: Sendable {
                     // Keep the plan's order among what is ready.
                     ready.sort { (order[$0] ?? 0) < (order[$1] ?? 0) }
                 case .failure(let error):
-                    report.failed.append((id, error.message))
+                    report.failed.append(.init(id: id, error: error.message))
                     observer.finished(action, error: error.message, duration: duration)
                     stopping = true
                 }
@@ -107,85 +136,99 @@ public struct Executor: Sendable {
 
         let finished = Set(report.done + report.failed.map(\.id))
         report.skipped = plan.actions.map(\.id).filter { !finished.contains($0) }
-        guard !report.failed.isEmpty else { return report }
-        for (id, reversal) in undo.reversed() {
-            switch reversal {
-            case .none:
-                report.left.append(id)
-            default:
-                if await takeBack(reversal) { report.undone.append(id) } else { report.left.append(id) }
-                observer.undone(id, succeeded: report.undone.last == id)
-            }
+        guard !report.failed.isEmpty || (report.halted != nil && Task.isCancelled) else {
+            report.left = report.halted == nil ? [] : report.done
+            return report
         }
-        return report
+        // Undo runs to its end even when the apply's task was cancelled.
+        let undo = Task { [reversals, report] in
+            var report = report
+            for (id, reversal) in reversals.reversed() {
+                if case .none = reversal {
+                    report.left.append(id)
+                    continue
+                }
+                let succeeded = await takeBack(reversal)
+                if succeeded { report.undone.append(id) } else { report.left.append(id) }
+                observer.undone(id, succeeded: succeeded)
+            }
+            return report
+        }
+        return await undo.value
     }
 
     // MARK: Actions
 
-    private func perform(_ action: PlanAction, resolution: DesiredStateResolver.Resolution) async -> Result<Undo, ApplyError> {
+    private func perform(_ action: PlanAction, inputs: Inputs, observer: any ExecutionObserver) async -> Result<Reversal, ApplyError> {
         do throws(ApplyError) {
-            return .success(try await run(action, resolution: resolution))
+            let reversal = try await run(action, inputs: inputs, observer: observer)
+            return .success(action.undo == .none ? .none : reversal)
         } catch {
             return .failure(error)
         }
     }
 
-    private func run(_ action: PlanAction, resolution: DesiredStateResolver.Resolution) async throws(ApplyError) -> Undo {
-        let environment = resolution.desired.environment
+    private func run(_ action: PlanAction, inputs: Inputs, observer: any ExecutionObserver) async throws(ApplyError) -> Reversal {
+        let engine = drivers.engine
         switch action.target {
-        case .migration(let version):
-            guard let migration = environment.database?.migrations.first(where: { $0.version.text == version }),
-                  let checksum = resolution.desired.migrationChecksums[version] else {
-                throw ApplyError("\(action.resource): no such migration in the desired state")
-            }
+        case .migration(let step):
             do {
-                try await migrate(migration, checksum)
+                try await drivers.migrate(step)
             } catch {
                 throw ApplyError("\(action.resource): \(error)")
             }
             return .none
 
-        case .config(let name):
-            guard let config = environment.configs.file(named: name), let content = resolution.renderedConfigs[name] else {
-                throw ApplyError("\(action.resource): no such config in the desired state")
+        case .config(let write):
+            guard let content = inputs.configs[write.name] else {
+                throw ApplyError("\(action.resource): no content was resolved for config \(write.name)")
             }
-            let previous = writer.read(config.target)
-            try writer.write(content, to: config.target, mode: config.mode)
-            return .restoreConfig(path: config.target, previous: previous, mode: config.mode)
+            guard SHA256.hex(content) == write.sha256 else {
+                throw ApplyError("\(action.resource): the content of config \(write.name) is not the one the plan was made with")
+            }
+            let previous = drivers.configs.read(write.path)
+            try drivers.configs.write(content, to: write.path, mode: write.mode)
+            return .restoreConfig(path: write.path, previous: previous)
 
-        case .newContainer(let serviceName, let replica, let name):
-            guard let service = environment.service(named: serviceName) else {
-                throw ApplyError("\(action.resource): no service \(serviceName) in the desired state")
-            }
-            let spec = ContainerBlueprint.spec(for: service, replica: replica, resolution: resolution)
+        case .newContainer(let blueprint):
+            let spec = try ContainerSpec(blueprint, secrets: inputs.secrets)
             let id: String
             do {
-                id = try await engine.createContainer(name: name, spec: spec)
+                id = try await engine.createContainer(name: blueprint.name, spec: spec)
             } catch {
-                // The create of an apply that died may reach the engine after this plan observed it: a container
-                // of this name with Berth's labels and this spec hash is the one asked for.
-                guard error.isNameConflict, let existing = await sameContainer(named: name, spec: spec) else {
-                    throw ApplyError("\(action.resource): cannot create \(name): \(error)")
+                guard error.isNameConflict,
+                      let existing = await drivers.nameConflicts.resolve(
+                        name: blueprint.name, spec: spec, engine: engine, clock: drivers.clock
+                      ) else {
+                    throw ApplyError("\(action.resource): cannot create \(blueprint.name): \(error)")
                 }
+                observer.progress(action, "\(blueprint.name) was already created (by an apply that was stopped): going on with it")
                 id = existing
             }
             do {
                 try await engine.startContainer(id: id)
             } catch {
                 try? await engine.removeContainer(id: id, force: true)
-                throw ApplyError("\(action.resource): cannot start \(name): \(error)")
+                throw ApplyError("\(action.resource): cannot start \(blueprint.name): \(error)")
             }
-            if let failure = await waitUntilHealthy(service, replica: replica, spec: spec) {
-                try? await engine.removeContainer(id: id, force: true)
-                throw ApplyError("\(action.resource): \(name) \(failure)")
+            return .removeContainer(id: id)
+
+        case .health(let gate):
+            let wait = HealthWait(probe: drivers.health, clock: drivers.clock)
+            if let failure = await wait.wait(for: gate, progress: { observer.progress(action, $0) }) {
+                throw ApplyError("\(action.resource): \(failure)")
             }
-            return .removeContainer(id: id, name: name)
+            return .none
 
         case .container(let id, let name):
             do {
-                if action.kind == .start {
+                switch action.kind {
+                case .start:
                     try await engine.startContainer(id: id)
-                } else {
+                case .stop:
+                    try await engine.stopContainer(id: id, timeoutSeconds: stopTimeout)
+                    return .startContainer(id: id)
+                default:
                     try await engine.stopContainer(id: id, timeoutSeconds: stopTimeout)
                     try await engine.removeContainer(id: id, force: true)
                 }
@@ -197,52 +240,25 @@ public struct Executor: Sendable {
         }
     }
 
-    /// The id of the container named `name` that carries `spec`'s Berth labels, the spec hash included.
-    /// The engine takes a name before the container is listed, so a create still in flight gets a few moments.
-    private func sameContainer(named name: String, spec: ContainerSpec) async -> String? {
-        let keys = [BerthLabel.project, BerthLabel.environment, BerthLabel.service, BerthLabel.replica, BerthLabel.specHash]
-        let labels = spec.labels.filter { keys.contains($0.key) }
-        guard labels.count == keys.count else { return nil }
-        for attempt in 0..<20 {
-            if attempt > 0 { try? await Task.sleep(for: .milliseconds(250)) }
-            if let id = (try? await engine.listContainers(labels: labels))?.first(where: { $0.name == name })?.id { return id }
-        }
-        return nil
-    }
-
-    /// Nil once the replica answers its HTTP health check (or has none); otherwise why not.
-    /// Waits the start period plus `retries` intervals, as the engine would.
-    private func waitUntilHealthy(_ service: Service, replica: Int, spec: ContainerSpec) async -> String? {
-        guard let check = service.healthcheck, case .http(let http) = check.check else { return nil }
-        guard let published = spec.ports.first(where: { $0.containerPort == http.containerPort }), let port = published.hostPort else {
-            return nil
-        }
-        let host = published.hostIP.flatMap { $0 == "0.0.0.0" || $0 == "::" ? nil : $0 } ?? "127.0.0.1"
-        let clock = ContinuousClock()
-        let deadline = clock.now + .milliseconds(check.startPeriod.milliseconds + check.retries * check.interval.milliseconds + check.timeout.milliseconds)
-        // Poll often at first: a fresh replica usually answers within a second.
-        let pause = Duration.milliseconds(min(250, check.interval.milliseconds))
-        while clock.now < deadline {
-            if await health.isHealthy(host: host, port: port, path: http.path, timeout: .milliseconds(check.timeout.milliseconds)) {
-                return nil
-            }
-            try? await Task.sleep(for: pause)
-        }
-        return "did not pass its health check \(http.url) (port \(port)) in time"
-    }
-
-    private func takeBack(_ reversal: Undo) async -> Bool {
+    private func takeBack(_ reversal: Reversal) async -> Bool {
         switch reversal {
-        case .restoreConfig(let path, let previous, let mode):
+        case .restoreConfig(let path, let previous):
             if let previous {
-                do { try writer.write(previous, to: path, mode: mode) } catch { return false }
+                do { try drivers.configs.write(previous.content, to: path, mode: previous.mode) } catch { return false }
             } else {
-                writer.remove(path)
+                drivers.configs.remove(path)
             }
             return true
-        case .removeContainer(let id, _):
+        case .removeContainer(let id):
             do {
-                try await engine.removeContainer(id: id, force: true)
+                try await drivers.engine.removeContainer(id: id, force: true)
+                return true
+            } catch {
+                return false
+            }
+        case .startContainer(let id):
+            do {
+                try await drivers.engine.startContainer(id: id)
                 return true
             } catch {
                 return false
@@ -253,9 +269,38 @@ public struct Executor: Sendable {
     }
 }
 
-/// Progress of an apply, as it happens: the CLI renders it on standard error.
+/// What was done, undone and left, action by action.
+public struct ExecutionReport: Hashable, Sendable {
+    public struct Failure: Hashable, Sendable {
+        public var id: String
+        public var error: String
+
+        public init(id: String, error: String) {
+            self.id = id
+            self.error = error
+        }
+    }
+
+    public var done: [String] = []
+    public var failed: [Failure] = []
+    public var undone: [String] = []
+    /// Done and not undone after a failure (a migration, a removed container).
+    public var left: [String] = []
+    /// Never started because of a failure or a halt.
+    public var skipped: [String] = []
+    /// Why no further action started, when something other than a failed action stopped the apply.
+    public var halted: String?
+
+    public init() {}
+
+    public var succeeded: Bool { failed.isEmpty && halted == nil }
+}
+
+/// Progress of an apply, as it happens: the session journals it and a view renders it.
 public protocol ExecutionObserver: Sendable {
     func started(_ action: PlanAction)
+    /// A step within a running action: a health wait's attempt, an adopted container.
+    func progress(_ action: PlanAction, _ message: String)
     func finished(_ action: PlanAction, error: String?, duration: Duration)
     func undone(_ actionID: String, succeeded: Bool)
 }

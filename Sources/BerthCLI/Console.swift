@@ -5,24 +5,33 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import BerthYAML
+import BerthCore
 import BerthRendering
 
 /// Where a command writes: results to standard output, diagnostics and progress to standard error.
-/// Colour only on a terminal, and never with `NO_COLOR` or `--no-color`.
-struct Console {
+/// Colour only on a terminal, and never with `NO_COLOR` or `--no-color`. Tests give it sinks of their own.
+struct Console: Sendable {
     let errorStyle: DiagnosticStyle
     let outputStyle: DiagnosticStyle
+    private let sink: @Sendable (_ fd: Int32, _ text: String) -> Void
 
     init(noColor: Bool) {
         let allowed = !noColor && ProcessEnvironment.value("NO_COLOR").map(\.isEmpty) ?? true
         errorStyle = DiagnosticStyle(color: allowed && isatty(STDERR_FILENO) == 1)
         outputStyle = DiagnosticStyle(color: allowed && isatty(STDOUT_FILENO) == 1)
+        sink = Console.write
     }
 
-    func output(_ text: String) { write(text, to: STDOUT_FILENO) }
+    /// A console without colour whose writes go to `sink` (1 for standard output, 2 for standard error).
+    init(sink: @escaping @Sendable (_ fd: Int32, _ text: String) -> Void) {
+        errorStyle = DiagnosticStyle(color: false)
+        outputStyle = DiagnosticStyle(color: false)
+        self.sink = sink
+    }
 
-    func error(_ text: String) { write(text, to: STDERR_FILENO) }
+    func output(_ text: String) { sink(STDOUT_FILENO, text) }
+
+    func error(_ text: String) { sink(STDERR_FILENO, text) }
 
     func report(_ diagnostics: [Diagnostic]) {
         guard !diagnostics.isEmpty else { return }
@@ -31,7 +40,7 @@ struct Console {
 
     func fail(_ message: String) { error(errorStyle.format(error: message) + "\n") }
 
-    private func write(_ text: String, to fd: Int32) {
+    private static func write(_ fd: Int32, _ text: String) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthCore
 import BerthLoading
 
 /// Options every command takes.

@@ -1,3 +1,4 @@
+public import BerthCore
 /// The Docker Engine API requests Berth sends, built as values without a socket.
 ///
 /// Every path starts with the pinned API version (``apiVersion``), so an engine that speaks a
@@ -25,8 +26,8 @@ public enum EngineRequests {
         var query = [("all", "1")]
         if !labels.isEmpty {
             let terms = labels.map { "\($0.key)=\($0.value)" }.sorted()
-            let filters = JSONValue.object(["label": .array(terms.map(JSONValue.string))])
-            query.append(("filters", filters.text))
+            let filters = JSONValue.sorted(["label": .array(terms.map(JSONValue.string))])
+            query.append(("filters", filters.compactJSONText()))
         }
         return HTTPRequest(method: "GET", path: prefix + "/containers/json" + queryString(query))
     }
@@ -37,7 +38,7 @@ public enum EngineRequests {
             method: "POST",
             path: prefix + "/containers/create" + queryString([("name", name)]),
             headers: [HTTPHeader(name: "Content-Type", value: "application/json")],
-            body: createBody(spec).bytes
+            body: Array(createBody(spec).compactJSONText().utf8)
         )
     }
 
@@ -68,47 +69,42 @@ public enum EngineRequests {
         var body: [String: JSONValue] = [
             "Image": .string(spec.image),
             "Env": .array(spec.environment.map(JSONValue.string)),
-            "Labels": .object(spec.labels.mapValues(JSONValue.string)),
+            "Labels": .sorted(spec.labels.mapValues(JSONValue.string)),
         ]
         if let command = spec.command { body["Cmd"] = .array(command.map(JSONValue.string)) }
 
         var exposed: [String: JSONValue] = [:]
         var bindings: [String: [JSONValue]] = [:]
         for port in spec.ports {
-            exposed[port.portKey] = .object([:])
+            exposed[port.portKey] = .sorted([:])
             bindings[port.portKey, default: []].append(
-                .object([
+                .sorted([
                     "HostIp": .string(port.hostIP ?? ""),
                     "HostPort": .string(port.hostPort.map(String.init) ?? ""),
                 ])
             )
         }
-        if !exposed.isEmpty { body["ExposedPorts"] = .object(exposed) }
+        if !exposed.isEmpty { body["ExposedPorts"] = .sorted(exposed) }
 
         var hostConfig: [String: JSONValue] = [
-            "RestartPolicy": .object(["Name": .string(spec.restartPolicy)])
+            "RestartPolicy": .sorted(["Name": .string(spec.restartPolicy)])
         ]
-        if !bindings.isEmpty { hostConfig["PortBindings"] = .object(bindings.mapValues(JSONValue.array)) }
+        if !bindings.isEmpty { hostConfig["PortBindings"] = .sorted(bindings.mapValues(JSONValue.array)) }
         if !spec.binds.isEmpty { hostConfig["Binds"] = .array(spec.binds.map(JSONValue.string)) }
-        body["HostConfig"] = .object(hostConfig)
+        body["HostConfig"] = .sorted(hostConfig)
 
         if let check = spec.healthcheck {
-            body["Healthcheck"] = .object([
+            body["Healthcheck"] = .sorted([
                 "Test": .array(check.test.map(JSONValue.string)),
-                "Interval": .integer(nanoseconds(check.interval)),
-                "Timeout": .integer(nanoseconds(check.timeout)),
-                "Retries": .integer(Int64(check.retries)),
-                "StartPeriod": .integer(nanoseconds(check.startPeriod)),
+                "Interval": .int(Int(check.interval.wholeNanoseconds)),
+                "Timeout": .int(Int(check.timeout.wholeNanoseconds)),
+                "Retries": .int(check.retries),
+                "StartPeriod": .int(Int(check.startPeriod.wholeNanoseconds)),
             ])
         }
-        return .object(body)
+        return .sorted(body)
     }
 
-    /// Whole nanoseconds, as the API's durations are given.
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
 
     // MARK: Encoding
 

@@ -1,5 +1,6 @@
 import BerthYAML
 import BerthModel
+import BerthCore
 
 /// The checks that need every service at once: dependency cycles, host ports taken twice,
 /// and `service_healthy` on a service without a health check.

@@ -1,5 +1,6 @@
 import BerthYAML
 import BerthModel
+import BerthCore
 
 extension EnvironmentDecoder {
     mutating func decodeConfigs(_ node: YAMLNode?, secrets: Set<String>, isProduction: Bool) -> ConfigSettings {

@@ -1,5 +1,6 @@
 import BerthYAML
 import BerthModel
+import BerthCore
 
 /// What a service may refer to.
 struct ServiceScope {

@@ -1,5 +1,6 @@
 import BerthYAML
 import BerthModel
+import BerthCore
 
 /// Decodes the merged tree of one environment into an `Environment`, collecting every problem.
 ///

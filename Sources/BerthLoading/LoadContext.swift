@@ -1,3 +1,4 @@
+import BerthCore
 /// Where a project is and how to name its files: shared by the loader and the decoder.
 struct LoadContext: Sendable {
     /// Absolute, normalised.

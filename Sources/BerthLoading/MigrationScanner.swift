@@ -1,5 +1,6 @@
 import BerthYAML
 import BerthModel
+import BerthCore
 
 /// Lists a migrations folder: `V<version>__<description>.sql` to apply, `U<version>__<description>.sql`
 /// to undo one. Any other `.sql` name, a version used twice, or an undo with no migration is an error,

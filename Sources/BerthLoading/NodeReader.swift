@@ -1,5 +1,6 @@
 import BerthYAML
 import BerthModel
+import BerthCore
 
 /// Reads typed values out of YAML nodes and collects a diagnostic, with its key path, for each
 /// one that does not fit. Every reader returns nil for a value it reported, so decoding goes on

@@ -1,5 +1,6 @@
 public import BerthYAML
 public import BerthModel
+public import BerthCore
 
 /// Stage 1 of the pipeline: reads a project's `environments/`, resolves `extends:` overlays and
 /// decodes each environment into an `Environment`, collecting every diagnostic.

@@ -8,15 +8,19 @@ public struct DesiredState: Hashable, Sendable {
     public var migrationChecksums: [String: String]
     /// Service name -> its container spec's hashes.
     public var specs: [String: ServiceSpec]
+    /// Config name -> the rendered content with every secret value replaced by `(sensitive)`, for diffs
+    /// (nil for content that is not UTF-8 text).
+    public var maskedConfigs: [String: String]
 
     public init(
         environment: Environment, configHashes: [String: String], migrationChecksums: [String: String],
-        specs: [String: ServiceSpec]
+        specs: [String: ServiceSpec], maskedConfigs: [String: String] = [:]
     ) {
         self.environment = environment
         self.configHashes = configHashes
         self.migrationChecksums = migrationChecksums
         self.specs = specs
+        self.maskedConfigs = maskedConfigs
     }
 }
 
@@ -28,6 +32,8 @@ public struct ServiceSpec: Hashable, Sendable {
     public let hash: String
     /// `command=ab12...,config.app-env=cd34...,...`, keys sorted: the `berth.spec-parts` label.
     public let partsLabel: String
+    /// The values a plan names when they change: the `berth.spec` label.
+    public let recorded: RecordedSpec?
 
     /// - Parameters:
     ///   - configHashes: config name -> content hash, for the configs the service mounts.
@@ -51,13 +57,17 @@ public struct ServiceSpec: Hashable, Sendable {
             "restart": service.restart.rawValue,
         ]
         for mount in service.configs { parts["config." + mount.config] = configHashes[mount.config] ?? "?" }
-        self.init(parts: parts.mapValues { String(SHA256.hex($0).prefix(12)) })
+        self.init(
+            parts: parts.mapValues { String(SHA256.hex($0).prefix(12)) },
+            recorded: RecordedSpec(service: service, secretHashes: secretHashes)
+        )
     }
 
-    public init(parts: [String: String]) {
+    public init(parts: [String: String], recorded: RecordedSpec? = nil) {
         self.parts = parts
         self.partsLabel = Self.formatParts(parts)
         self.hash = SHA256.hex(partsLabel)
+        self.recorded = recorded
     }
 
     static func formatParts(_ parts: [String: String]) -> String {

@@ -6,6 +6,9 @@ public struct ObservedState: Hashable, Sendable, Codable {
     public var configs: [ObservedConfig]
     /// The migration history; nil when the environment has no database.
     public var migrations: [AppliedMigration]?
+    /// Why containers were not observed, for an environment without services whose engine could not be
+    /// reached; nil when they were.
+    public var containersUnobserved: String?
 
     public init(containers: [ObservedContainer] = [], configs: [ObservedConfig] = [], migrations: [AppliedMigration]? = nil) {
         self.containers = containers
@@ -32,14 +35,20 @@ public struct ObservedContainer: Hashable, Sendable, Codable {
     /// Berth's labels (`berth.*`), as the container carries them.
     public var labels: [String: String]
     public var health: Health
+    /// The host ports it publishes (while it runs, its engine holds them).
+    public var ports: [HostPort]
 
-    public init(id: String, name: String, image: String, state: String, labels: [String: String], health: Health = .unknown) {
+    public init(
+        id: String, name: String, image: String, state: String, labels: [String: String], health: Health = .unknown,
+        ports: [HostPort] = []
+    ) {
         self.id = id
         self.name = name
         self.image = image
         self.state = state
         self.labels = labels
         self.health = health
+        self.ports = ports
     }
 
     public var isRunning: Bool { state == "running" }
@@ -48,6 +57,8 @@ public struct ObservedContainer: Hashable, Sendable, Codable {
     public var specHash: String? { labels[BerthLabel.specHash] }
     /// `berth.spec-parts`: the short hash of each part of the spec, so a plan can say what changed.
     public var specParts: [String: String] { ServiceSpec.parseParts(labels[BerthLabel.specParts] ?? "") }
+    /// `berth.spec`: the values of the spec a plan names when they change; nil on containers made without it.
+    public var recordedSpec: RecordedSpec? { labels[BerthLabel.spec].flatMap(RecordedSpec.parse) }
 }
 
 public struct ObservedConfig: Hashable, Sendable, Codable {
@@ -58,12 +69,16 @@ public struct ObservedConfig: Hashable, Sendable, Codable {
     public var sha256: String?
     /// Permission bits; nil when there is no file.
     public var mode: Int?
+    /// The content with every secret value masked, for a plan's diff; nil when there is no file, or it is
+    /// not UTF-8 text or too large to show.
+    public var maskedContent: String?
 
-    public init(name: String, target: String, sha256: String?, mode: Int?) {
+    public init(name: String, target: String, sha256: String?, mode: Int?, maskedContent: String? = nil) {
         self.name = name
         self.target = target
         self.sha256 = sha256
         self.mode = mode
+        self.maskedContent = maskedContent
     }
 }
 
@@ -92,4 +107,5 @@ public enum BerthLabel {
     public static let replica = "berth.replica"
     public static let specHash = "berth.spec-hash"
     public static let specParts = "berth.spec-parts"
+    public static let spec = "berth.spec"
 }

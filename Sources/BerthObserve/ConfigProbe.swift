@@ -1,5 +1,6 @@
 public import BerthModel
-public import BerthLoading
+
+public import BerthCore
 
 /// Content hash, mode and existence of every config target, read in parallel.
 public struct ConfigProbe: Sendable {
@@ -9,7 +10,10 @@ public struct ConfigProbe: Sendable {
         self.fileSystem = fileSystem
     }
 
-    public func observe(_ configs: [ConfigFile]) async -> [ObservedConfig] {
+    /// - Parameter mask: a file's text with its secrets masked (nil to keep none of it), for a plan's diff.
+    public func observe(
+        _ configs: [ConfigFile], mask: @escaping @Sendable (_ config: String, _ content: [UInt8]) -> String? = { _, _ in nil }
+    ) async -> [ObservedConfig] {
         let fileSystem = self.fileSystem
         return await withTaskGroup(of: ObservedConfig.self) { group in
             for config in configs {
@@ -18,7 +22,10 @@ public struct ConfigProbe: Sendable {
                           let bytes = try? fileSystem.readFile(atPath: config.target) else {
                         return ObservedConfig(name: config.name, target: config.target, sha256: nil, mode: nil)
                     }
-                    return ObservedConfig(name: config.name, target: config.target, sha256: SHA256.hex(bytes), mode: mode)
+                    return ObservedConfig(
+                        name: config.name, target: config.target, sha256: SHA256.hex(bytes), mode: mode,
+                        maskedContent: mask(config.name, bytes)
+                    )
                 }
             }
             var observed: [ObservedConfig] = []

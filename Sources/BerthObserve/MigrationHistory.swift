@@ -1,6 +1,6 @@
 public import BerthModel
 public import BerthDatabase
-import BerthLoading
+import BerthCore
 
 /// Reads the `berth_schema_history` table: what has been applied to a database.
 public protocol MigrationHistory: Sendable {
@@ -43,6 +43,13 @@ public struct SQLMigrationHistory: MigrationHistory {
     public init() {}
 
     public func appliedMigrations(of location: DatabaseLocation, secrets: [String: String]) async throws(ObserveError) -> [AppliedMigration] {
+        // Blocking database calls run on a thread of their own (`Blocking`), never on the cooperative pool.
+        try await Blocking.run("berth-history") { () throws(ObserveError) -> [AppliedMigration] in
+            try Self.read(location, secrets: secrets)
+        }
+    }
+
+    private static func read(_ location: DatabaseLocation, secrets: [String: String]) throws(ObserveError) -> [AppliedMigration] {
         let database: any SQLDatabase
         do throws(DatabaseError) {
             switch location {

@@ -1,17 +1,19 @@
 public import BerthModel
 public import BerthEngine
-public import BerthLoading
+
+public import BerthCore
 
 /// Stage 2: takes one `ObservedState` before any planning. One container list call, one history
 /// query, the config files hashed in parallel, then the HTTP health checks of running replicas in parallel.
 public struct Observer: Sendable {
-    let engine: any ContainerEngine
+    /// Nil when there is none to ask (an environment without services and no engine reachable).
+    let engine: (any ContainerEngine)?
     let configs: ConfigProbe
     let history: any MigrationHistory
     let health: any HealthProbe
 
     public init(
-        engine: any ContainerEngine, fileSystem: any FileSystem = LocalFileSystem(),
+        engine: (any ContainerEngine)?, fileSystem: any FileSystem = LocalFileSystem(),
         history: any MigrationHistory = SQLMigrationHistory(), health: any HealthProbe = HTTPHealthProbe()
     ) {
         self.engine = engine
@@ -20,17 +22,27 @@ public struct Observer: Sendable {
         self.health = health
     }
 
-    public func observe(_ resolution: DesiredStateResolver.Resolution) async throws(ObserveError) -> ObservedState {
-        let environment = resolution.desired.environment
+    /// - Parameters:
+    ///   - secrets: secret values by name, for the database's password only.
+    ///   - mask: a config file's text with its secrets masked, kept for a plan's diff (nil keeps none).
+    public func observe(
+        _ desired: DesiredState, secrets: [String: String],
+        mask: @escaping @Sendable (_ config: String, _ content: [UInt8]) -> String? = { _, _ in nil }
+    ) async throws(ObserveError) -> ObservedState {
+        let environment = desired.environment
         let labels = [BerthLabel.project: environment.project, BerthLabel.environment: environment.name]
-        let engine = self.engine, history = self.history, secrets = resolution.secrets
+        let engine = self.engine, history = self.history
         async let listing = Self.list(engine, labels: labels)
-        async let files = configs.observe(environment.configs.files)
+        async let files = configs.observe(environment.configs.files, mask: mask)
         async let applied = Self.read(history, environment.database, secrets: secrets)
 
-        let summaries: [ContainerSummary]
+        var summaries: [ContainerSummary] = []
+        var unobserved: String?
         switch await listing {
         case .success(let list): summaries = list
+        case .failure(let error) where environment.services.isEmpty:
+            // Nothing to run: an engine that cannot be reached only means leftovers cannot be seen.
+            unobserved = "\(error)"
         case .failure(let error): throw ObserveError("cannot list containers: \(error)")
         }
         let migrations: [AppliedMigration]?
@@ -39,7 +51,9 @@ public struct Observer: Sendable {
         case .failure(let error): throw error
         }
         let containers = await observeHealth(summaries, environment: environment)
-        return ObservedState(containers: containers, configs: await files, migrations: migrations)
+        var observed = ObservedState(containers: containers, configs: await files, migrations: migrations)
+        observed.containersUnobserved = unobserved
+        return observed
     }
 
     /// Containers with their health: the engine's word for command checks, an HTTP GET through the
@@ -52,7 +66,10 @@ public struct Observer: Sendable {
                     let labels = summary.labels.filter { $0.key.hasPrefix("berth.") }
                     var container = ObservedContainer(
                         id: summary.id, name: summary.name, image: summary.image, state: summary.state, labels: labels,
-                        health: Self.engineHealth(summary.status)
+                        health: Self.engineHealth(summary.status),
+                        ports: summary.ports.compactMap { port in
+                            port.publicPort.map { HostPort(hostIP: port.ip, port: $0, protocol: port.type) }
+                        }
                     )
                     guard summary.isRunning, let service = labels[BerthLabel.service].flatMap(environment.service(named:)),
                           let check = service.healthcheck, case .http(let http) = check.check else { return container }
@@ -71,7 +88,8 @@ public struct Observer: Sendable {
         }
     }
 
-    private static func list(_ engine: any ContainerEngine, labels: [String: String]) async -> Result<[ContainerSummary], EngineError> {
+    private static func list(_ engine: (any ContainerEngine)?, labels: [String: String]) async -> Result<[ContainerSummary], EngineError> {
+        guard let engine else { return .failure(.unreachable(endpoint: "(none)", reason: "no container engine is configured")) }
         do throws(EngineError) {
             return .success(try await engine.listContainers(labels: labels))
         } catch {

@@ -51,10 +51,10 @@ public enum Drift {
         case .containerMissing(let service, let replica):
             return DriftItem(resource: "container:\(service)-\(replica)", kind: .missing, detail: "no container for \(service) replica \(replica)")
         case .containerOutdated(let service, let replica, let container, let changed):
-            let image = changed.contains("image") ? " (running \(container.image))" : ""
+            let image = changed.contains(.image) ? " (running \(container.image))" : ""
             return DriftItem(
                 resource: "container:\(service)-\(replica)", kind: .changed,
-                detail: "\(container.name) differs from the desired spec: \(changed.joined(separator: ", "))\(image)"
+                detail: "\(container.name) differs from the desired spec: \(changed.map(\.label).joined(separator: ", "))\(image)"
             )
         case .containerStopped(let service, let replica, let container):
             return DriftItem(resource: "container:\(service)-\(replica)", kind: .stopped, detail: "\(container.name) is \(container.state)")

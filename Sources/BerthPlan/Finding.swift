@@ -8,7 +8,7 @@ public enum Finding: Hashable, Sendable {
     case configMissing(ConfigFile)
     case configChanged(ConfigFile, observed: ObservedConfig, contentChanged: Bool, modeChanged: Bool)
     case containerMissing(service: String, replica: Int)
-    case containerOutdated(service: String, replica: Int, ObservedContainer, changed: [String])
+    case containerOutdated(service: String, replica: Int, ObservedContainer, changed: [SpecPart])
     case containerStopped(service: String, replica: Int, ObservedContainer)
     case containerUnhealthy(service: String, replica: Int, ObservedContainer)
     /// A managed container that is not wanted: a removed service, a replica beyond the count, a duplicate.
@@ -95,31 +95,31 @@ public enum Comparison {
         return findings
     }
 
-    /// The parts of the spec that differ, by name (`image`, `config.app-env`, `environment`, ...);
-    /// `image` also when the container runs another image than its labels say (replaced by hand).
-    static func changedParts(container: ObservedContainer, spec: ServiceSpec, image: String) -> [String] {
+    /// The parts of the spec that differ (`image`, `config.app-env`, `environment`, ...); `image` also
+    /// when the container runs another image than its labels say (replaced by hand).
+    static func changedParts(container: ObservedContainer, spec: ServiceSpec, image: String) -> [SpecPart] {
         let imageMatches = sameImage(reported: container.image, wanted: image)
         guard container.specHash != spec.hash || !imageMatches else { return [] }
         // Both sides as sorted `name=hash` entries: a merge walk finds the parts that differ.
         let recorded = (container.labels[BerthLabel.specParts] ?? "").split(separator: ",")
         let wanted = spec.partsLabel.split(separator: ",")
         func name(_ entry: Substring) -> Substring { entry.prefix { $0 != "=" } }
-        var changed: [String] = []
+        var changed: [SpecPart] = []
         var i = 0, j = 0
         while i < recorded.count || j < wanted.count {
             if i < recorded.count, j < wanted.count, name(recorded[i]) == name(wanted[j]) {
-                if recorded[i] != wanted[j] { changed.append(String(name(wanted[j]))) }
+                if recorded[i] != wanted[j] { changed.append(SpecPart(label: String(name(wanted[j])))) }
                 i += 1; j += 1
             } else if j == wanted.count || (i < recorded.count && name(recorded[i]) < name(wanted[j])) {
-                changed.append(String(name(recorded[i])))
+                changed.append(SpecPart(label: String(name(recorded[i]))))
                 i += 1
             } else {
-                changed.append(String(name(wanted[j])))
+                changed.append(SpecPart(label: String(name(wanted[j]))))
                 j += 1
             }
         }
-        if !imageMatches, !changed.contains("image") { changed.append("image") }
-        if changed.isEmpty { changed.append("spec") }
+        if !imageMatches, !changed.contains(.image) { changed.append(.image) }
+        if changed.isEmpty { changed.append(.other("spec")) }
         return changed.sorted()
     }
 

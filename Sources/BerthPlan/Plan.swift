@@ -1,8 +1,9 @@
 public import BerthModel
 
-/// What must change, in what order, and why: a value (Codable, Sendable), saved by `plan --out`
-/// and carried out by `apply`. The executor decides nothing; every decision is here.
-public struct Plan: Hashable, Sendable, Codable {
+/// What must change, in what order, and why: a value, saved by `plan --out` (as a `PlanDocument`)
+/// and carried out by `apply`. The executor decides nothing; every decision is here, down to the
+/// spec each new container is created with and how each action is taken back.
+public struct Plan: Hashable, Sendable {
     public var environment: String
     public var project: String
     /// Of the desired and observed state the plan was made from: `apply --plan` refuses a plan whose
@@ -10,15 +11,26 @@ public struct Plan: Hashable, Sendable, Codable {
     public var fingerprint: String
     /// In a dependency order: every action after those it depends on.
     public var actions: [PlanAction]
-    /// What stops the plan from being applied (a migration changed after it was applied).
+    /// What stops the plan from being applied: a migration changed after it was applied, an image the
+    /// engine does not have, a host port another process holds.
     public var problems: [String]
+
+    public init(environment: String, project: String, fingerprint: String, actions: [PlanAction], problems: [String]) {
+        self.environment = environment
+        self.project = project
+        self.fingerprint = fingerprint
+        self.actions = actions
+        self.problems = problems
+    }
 
     public var isEmpty: Bool { actions.isEmpty }
 
-    /// Resources created, changed and deleted; a replaced container (created and removed) counts once, as changed.
+    /// Resources created, changed and deleted; a replaced container (several steps) counts once, as changed.
     public var summary: Summary {
         var byResource: [String: Set<PlanAction.Effect>] = [:]
-        for action in actions { byResource[action.resource, default: []].insert(action.effect) }
+        for action in actions where action.kind != .waitHealthy {
+            byResource[action.resource, default: []].insert(action.effect)
+        }
         var summary = Summary()
         for effects in byResource.values {
             if effects.contains(.update) || effects.count > 1 { summary.update += 1 }
@@ -50,23 +62,39 @@ public struct Plan: Hashable, Sendable, Codable {
     }
 }
 
-public struct PlanAction: Hashable, Sendable, Codable {
+public struct PlanAction: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
         /// Apply one database migration.
         case migrate
         /// Write a config file (atomically, with its mode).
         case writeConfig = "write-config"
-        /// Create and start a container.
+        /// Stop a container, keeping it (a replacement that must free its host port first).
+        case stop
+        /// Create and start a container from the blueprint the action carries.
         case create
-        /// Stop and remove a container.
-        case remove
+        /// Wait until a new container answers its HTTP health check.
+        case waitHealthy = "wait-healthy"
         /// Start a stopped container.
         case start
+        /// Stop and remove a container.
+        case remove
     }
 
     /// What the action does to its resource, for the summary.
     public enum Effect: String, Hashable, Sendable, Codable {
         case create, update, delete
+    }
+
+    /// How the action is taken back when a later one fails. Decided by the planner, carried out by the executor.
+    public enum Undo: String, Hashable, Sendable, Codable {
+        /// Cannot be taken back (an applied migration, a removed container): it is left.
+        case none
+        /// The file gets its previous content and mode back (or goes, if there was none).
+        case restoreConfig = "restore-config"
+        /// The container the action created is removed.
+        case removeCreated = "remove-created"
+        /// The container the action stopped is started again.
+        case startAgain = "start-again"
     }
 
     /// `kind:resource`, unique in the plan.
@@ -77,22 +105,27 @@ public struct PlanAction: Hashable, Sendable, Codable {
     public var cause: String
     public var dependsOn: [String]
     public var changes: [FieldChange]
+    /// A config file's changed lines as a unified diff, secret values masked; empty otherwise.
+    public var diff: [String]
     public var effect: Effect
+    public var undo: Undo
     /// What the action works on.
     public var target: Target
 
-    public enum Target: Hashable, Sendable, Codable {
-        case migration(version: String)
-        case config(name: String)
-        /// A container to create: its service, replica and name.
-        case newContainer(service: String, replica: Int, name: String)
+    public enum Target: Hashable, Sendable {
+        case migration(MigrationStep)
+        case config(ConfigWrite)
+        /// A container to create, as it will be sent (secrets by reference).
+        case newContainer(ContainerBlueprint)
         /// An existing container, by id and name.
         case container(id: String, name: String)
+        /// A new container's HTTP health check to wait for.
+        case health(HealthGate)
     }
 
     public init(
         kind: Kind, resource: String, cause: String, effect: Effect, dependsOn: [String] = [], changes: [FieldChange] = [],
-        target: Target
+        diff: [String] = [], undo: Undo = .none, target: Target
     ) {
         self.id = "\(kind.rawValue):\(resource)"
         self.kind = kind
@@ -100,8 +133,41 @@ public struct PlanAction: Hashable, Sendable, Codable {
         self.cause = cause
         self.dependsOn = dependsOn
         self.changes = changes
+        self.diff = diff
         self.effect = effect
+        self.undo = undo
         self.target = target
+    }
+}
+
+/// A migration to apply: the file and the checksum it had when the plan was made.
+public struct MigrationStep: Hashable, Sendable, Codable {
+    public var version: String
+    public var description: String
+    public var path: String
+    public var checksum: String
+
+    public init(version: String, description: String, path: String, checksum: String) {
+        self.version = version
+        self.description = description
+        self.path = path
+        self.checksum = checksum
+    }
+}
+
+/// A config file to write: where, with which mode, and the hash its content must have (the content
+/// itself may hold secrets, so it comes from the resolver at apply time and is checked against this).
+public struct ConfigWrite: Hashable, Sendable, Codable {
+    public var name: String
+    public var path: String
+    public var mode: Int
+    public var sha256: String
+
+    public init(name: String, path: String, mode: Int, sha256: String) {
+        self.name = name
+        self.path = path
+        self.mode = mode
+        self.sha256 = sha256
     }
 }
 

@@ -1,4 +1,5 @@
-public import BerthYAML
+
+public import BerthCore
 
 /// How diagnostics look on a terminal: `PATH:LINE:COLUMN: error: MESSAGE`, with colour when asked.
 public struct DiagnosticStyle: Sendable {

@@ -1,4 +1,5 @@
 public import BerthModel
+public import BerthCore
 
 /// The resolved desired state as `berth render` shows it: after `extends` and defaults,
 /// with every secret value as `(sensitive)`. A view of the model, not the model itself.

@@ -1,4 +1,5 @@
 import BerthYAML
+public import BerthCore
 
 extension JSONValue {
     /// Block-style YAML that reads back as the same value; strings that YAML would take for

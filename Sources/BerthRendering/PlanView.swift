@@ -1,7 +1,8 @@
 public import BerthPlan
+public import BerthCore
 
-/// `berth plan` as people and programs read it. The JSON is the contract's format 1, apart from
-/// the internal `Plan` (which `--out` saves).
+/// `berth plan` as people and programs read it. The JSON is the contract's format 1 (with `diff` and
+/// `problems` added), apart from the `PlanDocument` that `--out` saves.
 public struct PlanView: Sendable {
     let plan: Plan
     let style: DiagnosticStyle
@@ -31,6 +32,7 @@ public struct PlanView: Sendable {
                             "after": change.after.map(JSONValue.string) ?? .null,
                         ])
                     }),
+                    "diff": action.diff.isEmpty ? nil : .strings(action.diff),
                 ])
             }),
             "summary": .object(["create": .int(summary.create), "update": .int(summary.update), "delete": .int(summary.delete)]),
@@ -47,16 +49,23 @@ public struct PlanView: Sendable {
         let width = plan.actions.map { $0.kind.rawValue.count }.max() ?? 0
         let resourceWidth = min(plan.actions.map(\.resource.count).max() ?? 0, 40)
         for action in plan.actions {
-            let (symbol, paint): (String, (String) -> String) = switch action.effect {
-            case .create: ("+", style.green)
-            case .update: ("~", style.yellow)
-            case .delete: ("-", style.red)
+            let symbol: String
+            let paint: (String) -> String
+            switch (action.kind, action.effect) {
+            case (.waitHealthy, _): (symbol, paint) = (" ", { $0 })
+            case (_, .create): (symbol, paint) = ("+", style.green)
+            case (_, .update): (symbol, paint) = ("~", style.yellow)
+            case (_, .delete): (symbol, paint) = ("-", style.red)
             }
             let kind = action.kind.rawValue.padding(to: width)
             let resource = action.resource.padding(to: resourceWidth)
             out += paint("\(symbol) \(kind) \(resource)") + "  \(action.cause)\n"
             for change in action.changes {
                 out += "      \(change.field): \(change.before ?? "(none)") -> \(change.after ?? "(none)")\n"
+            }
+            for line in action.diff {
+                let painted = line.hasPrefix("+") ? style.green(line) : line.hasPrefix("-") ? style.red(line) : line
+                out += "      " + painted + "\n"
             }
         }
         let summary = plan.summary

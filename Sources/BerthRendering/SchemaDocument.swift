@@ -1,4 +1,5 @@
 import BerthModel
+public import BerthCore
 
 /// JSON Schema (draft-07, which editors' YAML support reads) of the environment file,
 /// generated from `EnvironmentSchema`. Every key may also be null: null removes an inherited key.

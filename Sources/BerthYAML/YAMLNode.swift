@@ -1,3 +1,4 @@
+public import BerthCore
 /// A node of a YAML document with the place it was written.
 ///
 /// Aliases are expanded while the tree is built (sharing storage, so an alias costs no copy);

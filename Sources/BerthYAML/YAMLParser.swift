@@ -1,4 +1,5 @@
 internal import CYAML
+public import BerthCore
 
 /// Reads one YAML document into a `YAMLNode` tree through libyaml's event parser.
 ///

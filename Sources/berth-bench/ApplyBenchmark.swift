@@ -7,6 +7,7 @@ import BerthEngine
 import BerthObserve
 import BerthPlan
 import BerthApply
+import BerthCore
 
 /// `berth-bench apply --services 30 [--parallelism N] DIR`: a cold apply of N services through the
 /// executor against the same N containers created and started directly through the API, all at once.
@@ -40,8 +41,9 @@ enum ApplyBenchmark {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for service in environment.services {
                     group.addTask {
-                        let spec = ContainerBlueprint.spec(for: service, replica: 1, resolution: resolution)
-                        let id = try await engine.createContainer(name: "\(project)-direct-\(service.name)", spec: spec)
+                        let name = "\(project)-direct-\(service.name)"
+                        let blueprint = Blueprints.container(for: service, replica: 1, name: name, desired: resolution.desired)
+                        let id = try await engine.createContainer(name: name, spec: try ContainerSpec(blueprint, secrets: resolution.secrets))
                         try await engine.startContainer(id: id)
                     }
                 }
@@ -51,10 +53,10 @@ enum ApplyBenchmark {
             try await removeAll()
 
             let applyStart = now()
-            let observed = try await Observer(engine: engine).observe(resolution)
+            let observed = try await Observer(engine: engine).observe(resolution.desired, secrets: resolution.secrets)
             let plan = Planner.plan(desired: resolution.desired, observed: observed)
-            let report = await Executor(engine: engine, parallelism: parallelism) { _, _ in }
-                .execute(plan, resolution: resolution, observer: Quiet())
+            let report = await Executor(drivers: Executor.Drivers(engine: engine, migrate: { _ in }), parallelism: parallelism)
+                .execute(plan, inputs: Executor.Inputs(secrets: resolution.secrets, configs: resolution.renderedConfigs), observer: Quiet())
             berth.append(now() - applyStart)
             guard report.succeeded else { throw FileSystemError(path: directory, reason: "apply failed: \(report.failed)") }
             try await removeAll()
@@ -68,6 +70,7 @@ enum ApplyBenchmark {
 
     struct Quiet: ExecutionObserver {
         func started(_ action: PlanAction) {}
+        func progress(_ action: PlanAction, _ message: String) {}
         func finished(_ action: PlanAction, error: String?, duration: Duration) {}
         func undone(_ actionID: String, succeeded: Bool) {}
     }

@@ -7,6 +7,7 @@ import BerthEngine
 import BerthObserve
 import BerthPlan
 import BerthApply
+import BerthCore
 
 /// `berth-bench observe --services 30 --engine unix:///run/berth-podman.sock DIR`: a converged
 /// environment of N services on the real engine; times the whole plan (load, resolve, observe,
@@ -31,9 +32,9 @@ enum ObserveBenchmark {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for service in environment.services {
                 group.addTask {
-                    let spec = ContainerBlueprint.spec(for: service, replica: 1, resolution: resolution)
                     let name = "\(project)-bench-\(service.name)-1-\(resolution.desired.specs[service.name]?.hash.prefix(8) ?? "")"
-                    let id = try await engine.createContainer(name: name, spec: spec)
+                    let blueprint = Blueprints.container(for: service, replica: 1, name: name, desired: resolution.desired)
+                    let id = try await engine.createContainer(name: name, spec: try ContainerSpec(blueprint, secrets: resolution.secrets))
                     try await engine.startContainer(id: id)
                 }
             }
@@ -46,7 +47,7 @@ enum ObserveBenchmark {
             try await measureAsync("berth plan (load, resolve, observe, plan)", runs: runs) {
                 guard let loaded = try loader.load("bench").environment else { throw FileSystemError(path: directory, reason: "invalid") }
                 let resolved = try DesiredStateResolver(variables: [:]).resolve(loaded)
-                let observed = try await Observer(engine: counting).observe(resolved)
+                let observed = try await Observer(engine: counting).observe(resolved.desired, secrets: resolved.secrets)
                 let plan = Planner.plan(desired: resolved.desired, observed: observed)
                 guard plan.isEmpty else { throw FileSystemError(path: directory, reason: "not converged: \(plan.lines.prefix(3))") }
                 return observed.containers.count

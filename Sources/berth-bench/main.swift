@@ -18,6 +18,7 @@ import BerthYAML
 import BerthLoading
 import BerthModel
 import BerthPlan
+import BerthCore
 
 func now() -> Double {
     var time = timespec()

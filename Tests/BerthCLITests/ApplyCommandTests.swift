@@ -5,6 +5,7 @@ import Synchronization
 import Glibc
 #endif
 import BerthTestSupport
+import BerthCore
 
 /// `apply`, `history` and the environment lock, end to end: the built binary against the real engine
 /// (`BERTH_ENGINE`, which scripts/test.sh sets). Every test has a copy of the example project under a
@@ -442,7 +443,7 @@ struct ApplyProject {
     }
 
     /// Replaces text in a file of `environments/`; the text must be there.
-    func edit(_ file: String, replacing old: String, with new: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func edit(_ file: String, replacing old: String, with new: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let path = root + "/environments/" + file
         let text = try String(contentsOfFile: path, encoding: .utf8)
         try #require(text.contains(old), "\(file) has no \(old)", sourceLocation: sourceLocation)
@@ -454,21 +455,21 @@ struct ApplyProject {
     }
 
     /// `plan --json`: its exit status and actions.
-    func planJSON(sourceLocation: SourceLocation = #_sourceLocation) async throws -> (status: Int32, actions: [[String: Any]]) {
+    func planJSON(sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws -> (status: Int32, actions: [[String: Any]]) {
         let result = try await berth(["plan", "--env", "dev", "--json"])
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let actions = try #require(document?["actions"] as? [[String: Any]], "\(result.stderr)", sourceLocation: sourceLocation)
         return (result.status, actions)
     }
 
-    func expectNoChanges(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    func expectNoChanges(sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws {
         let plan = try await berth(["plan", "--env", "dev"])
         #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)", sourceLocation: sourceLocation)
         #expect(plan.stdout.contains("No changes"), "\(plan.stdout)", sourceLocation: sourceLocation)
     }
 
     /// `history --json`.
-    func history(sourceLocation: SourceLocation = #_sourceLocation) async throws -> (formatVersion: String?, applies: [[String: Any]]) {
+    func history(sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws -> (formatVersion: String?, applies: [[String: Any]]) {
         let result = try await berth(["history", "--env", "dev", "--json"])
         #expect(result.status == 0, "\(result.stderr)", sourceLocation: sourceLocation)
         let document = try #require(

@@ -2,6 +2,7 @@ import Testing
 import BerthYAML
 import BerthModel
 import BerthLoading
+import BerthCore
 
 @Suite struct DecoderTests {
     func load(

@@ -2,6 +2,7 @@ import Testing
 import BerthYAML
 import BerthModel
 import BerthLoading
+import BerthCore
 
 /// The rules of `extends:`: maps merge by key, lists replace, null removes, alternatives replace each other.
 @Suite struct OverlayTests {

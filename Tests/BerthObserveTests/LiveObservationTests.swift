@@ -1,5 +1,6 @@
 import BerthApply
 import BerthEngine
+import BerthLoading
 import BerthModel
 import BerthObserve
 import BerthPlan
@@ -21,7 +22,7 @@ struct LiveObservationTests {
     /// Observe once, then plan and detect drift from that one observation.
     func look(_ project: ObserveProject, engine: any ContainerEngine) async throws -> Snapshot {
         let resolution = try project.resolve()
-        let observed = try await Observer(engine: engine).observe(resolution)
+        let observed = try await Observer(engine: engine).observe(resolution.desired, secrets: resolution.secrets)
         return Snapshot(
             resolution: resolution, observed: observed,
             plan: Planner.plan(desired: resolution.desired, observed: observed),
@@ -54,8 +55,8 @@ struct LiveObservationTests {
             #expect(now.plan.summary == Plan.Summary(create: 7))
             #expect(now.plan.problems.isEmpty)
             let names = now.plan.actions.compactMap { action -> String? in
-                guard case .newContainer(_, _, let name) = action.target else { return nil }
-                return name
+                guard case .newContainer(let blueprint) = action.target else { return nil }
+                return blueprint.name
             }
             #expect(names == [
                 ObserveProject.containerName("web", replica: 1, now.resolution),
@@ -132,10 +133,7 @@ struct LiveObservationTests {
             let now = try await look(project, engine: engine)
             #expect(now.drift == [DriftItem(resource: "container:web-2", kind: .missing, detail: "no container for web replica 2")])
             #expect(now.plan.lines == ["create container:web-2: container web-2 is missing"])
-            #expect(
-                now.plan.actions.first?.target
-                    == .newContainer(service: "web", replica: 2, name: ObserveProject.containerName("web", replica: 2, now.resolution))
-            )
+            #expect(now.plan.actions.first?.blueprintName == ObserveProject.containerName("web", replica: 2, now.resolution))
         }
     }
 
@@ -148,7 +146,7 @@ struct LiveObservationTests {
             let web1 = try container("web", 1, in: before.observed)
             try await engine.removeContainer(id: web1.id, force: true)
             let web = try #require(resolution.desired.environment.service(named: "web"))
-            var spec = ContainerBlueprint.spec(for: web, replica: 1, resolution: resolution)
+            var spec = ObserveProject.spec(for: web, replica: 1, resolution: resolution)
             spec.image = ObserveProject.otherWebImage
             let id = try await engine.createContainer(name: web1.name, spec: spec)
             try await engine.startContainer(id: id)
@@ -167,7 +165,7 @@ struct LiveObservationTests {
                 "create container:web-1 after [remove:container:web-1]: \(cause)",
             ])
             #expect(now.plan.actions.first?.target == .container(id: id, name: web1.name))
-            #expect(now.plan.actions.last?.target == .newContainer(service: "web", replica: 1, name: web1.name + "-r"))
+            #expect(now.plan.actions.first { $0.kind == .create }?.blueprintName == web1.name + "-2")
             #expect(
                 now.plan.actions.last?.changes
                     == [FieldChange(field: "image", before: ObserveProject.otherWebImage, after: ObserveProject.webImage)]
@@ -191,7 +189,7 @@ struct LiveObservationTests {
             let web2 = try container("web", 2, in: now.observed)
             try await engine.removeContainer(id: web2.id, force: true)
             let web = try #require(now.resolution.desired.environment.service(named: "web"))
-            var spec = ContainerBlueprint.spec(for: web, replica: 2, resolution: now.resolution)
+            var spec = ObserveProject.spec(for: web, replica: 2, resolution: now.resolution)
             spec.image = ObserveProject.otherWebImage
             _ = try await engine.createContainer(name: web2.name, spec: spec)
             let replaced = try await look(project, engine: engine)
@@ -292,7 +290,7 @@ struct LiveObservationTests {
             )
             try await engine.startContainer(id: ghost)
             let web = try #require(resolution.desired.environment.service(named: "web"))
-            var third = ContainerBlueprint.spec(for: web, replica: 3, resolution: resolution)
+            var third = ObserveProject.spec(for: web, replica: 3, resolution: resolution)
             third.ports = []
             let thirdName = ObserveProject.containerName("web", replica: 3, resolution)
             let thirdID = try await engine.createContainer(name: thirdName, spec: third)
@@ -367,7 +365,7 @@ struct LiveObservationTests {
             let resolution = try project.resolve()
             try await World.converge(resolution, engine: engine)
             let counting = CountingEngine(engine)
-            let observed = try await Observer(engine: counting).observe(resolution)
+            let observed = try await Observer(engine: counting).observe(resolution.desired, secrets: resolution.secrets)
             #expect(observed.containers.count == 4)
             #expect(await counting.calls == ["list berth.environment=dev,berth.project=\(project.name)"])
         }

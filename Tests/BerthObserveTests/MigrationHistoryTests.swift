@@ -1,5 +1,6 @@
 import BerthDatabase
 import BerthEngine
+import BerthLoading
 import BerthModel
 import BerthObserve
 import BerthPlan
@@ -27,7 +28,7 @@ import Testing
         let resolution = try project.resolve()
         #expect(resolution.desired.environment.database?.location == .sqlite(path: project.path("state/app.sqlite")))
 
-        let observed = try await observer().observe(resolution)
+        let observed = try await observer().observe(resolution.desired, secrets: resolution.secrets)
         #expect(observed.migrations == [])
         #expect(pendingLines(resolution, observed) == [
             "migrate migration:1: V1__create_orders.sql is pending",
@@ -47,10 +48,10 @@ import Testing
 
         let empty = try SQLiteDatabase(path: path)
         empty.close()
-        #expect(try await observer().observe(resolution).migrations == [])
+        #expect(try await observer().observe(resolution.desired, secrets: resolution.secrets).migrations == [])
 
         try World.recordMigrations(resolution)
-        let observed = try await observer().observe(resolution)
+        let observed = try await observer().observe(resolution.desired, secrets: resolution.secrets)
         let rows = try #require(observed.migrations)
         #expect(rows.map(\.version) == ["1", "2", "3"])
         #expect(rows.map(\.description) == resolution.desired.environment.database?.migrations.map(\.description))
@@ -111,7 +112,7 @@ struct PostgresMigrationHistoryTests {
             let observer = Observer(engine: InMemoryEngine(), health: MigrationHistoryTests.NoHealth())
 
             // No table yet: every migration is pending.
-            let fresh = try await observer.observe(resolution)
+            let fresh = try await observer.observe(resolution.desired, secrets: resolution.secrets)
             #expect(fresh.migrations == [])
             #expect(Drift.detect(desired: resolution.desired, observed: fresh).filter { $0.kind == .migrationPending }.map(\.resource) == [
                 "migration:1", "migration:2", "migration:3",
@@ -129,7 +130,7 @@ struct PostgresMigrationHistoryTests {
                 )
             }
 
-            let observed = try await observer.observe(resolution)
+            let observed = try await observer.observe(resolution.desired, secrets: resolution.secrets)
             let rows = try #require(observed.migrations)
             #expect(rows.map(\.version) == ["1", "2", "3"])
             #expect(rows.map(\.success) == [true, true, false])
@@ -157,7 +158,7 @@ struct PostgresMigrationHistoryTests {
             variables["OBS_DB_PASSWORD"] = wrong
             let resolution = try project.resolve(variables: variables)
             let observer = Observer(engine: InMemoryEngine(), health: MigrationHistoryTests.NoHealth())
-            let error = await #expect(throws: ObserveError.self) { try await observer.observe(resolution) }
+            let error = await #expect(throws: ObserveError.self) { try await observer.observe(resolution.desired, secrets: resolution.secrets) }
             let message = error?.message ?? ""
             #expect(message.contains(url.split(separator: "/").last.map(String.init) ?? "?"), "\(message)")
             #expect(!message.contains(wrong), "\(message)")

@@ -4,9 +4,11 @@ import BerthEngine
 import BerthLoading
 import BerthModel
 import BerthObserve
+import BerthPlan
 import BerthTestSupport
 import Foundation
 import Testing
+import BerthCore
 
 /// The real services `scripts/test.sh` exports; the live suites run only when they are set.
 enum LiveServices {
@@ -161,19 +163,27 @@ struct ObserveProject: Sendable {
         try Data(text.utf8).write(to: url)
     }
 
-    func load(sourceLocation: SourceLocation = #_sourceLocation) throws -> Environment {
+    func load(sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Environment {
         let result = try ProjectLoader(project: root, currentDirectory: "/").load(environmentName)
         let messages = result.diagnostics.map { "\($0)" }.joined(separator: "\n")
         return try #require(result.environment, "dev.yaml does not load:\n\(messages)", sourceLocation: sourceLocation)
     }
 
     func resolve(
-        variables: [String: String] = ObserveProject.variables, sourceLocation: SourceLocation = #_sourceLocation
+        variables: [String: String] = ObserveProject.variables, sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) throws -> DesiredStateResolver.Resolution {
         try DesiredStateResolver(variables: variables).resolve(load(sourceLocation: sourceLocation))
     }
 
     /// The name the planner gives a new replica: `<project>-<env>-<service>-<replica>-<first 8 of spec hash>`.
+    /// The spec Berth would send for a replica, secrets filled in, under the name a plan gives it.
+    static func spec(for service: Service, replica: Int, resolution: DesiredStateResolver.Resolution) -> ContainerSpec {
+        let name = containerName(service.name, replica: replica, resolution)
+        let blueprint = Blueprints.container(for: service, replica: replica, name: name, desired: resolution.desired)
+        // Every secret the environment names is resolved, so this cannot fail.
+        return (try? ContainerSpec(blueprint, secrets: resolution.secrets)) ?? ContainerSpec(image: blueprint.image)
+    }
+
     static func containerName(_ service: String, replica: Int, _ resolution: DesiredStateResolver.Resolution) -> String {
         let environment = resolution.desired.environment
         let hash = resolution.desired.specs[service]?.hash ?? ""
@@ -199,7 +209,7 @@ enum World {
         try recordMigrations(resolution)
         for service in environment.services {
             for replica in 1...max(service.replicas, 1) where replica <= service.replicas {
-                let spec = ContainerBlueprint.spec(for: service, replica: replica, resolution: resolution)
+                let spec = ObserveProject.spec(for: service, replica: replica, resolution: resolution)
                 let id = try await engine.createContainer(
                     name: ObserveProject.containerName(service.name, replica: replica, resolution), spec: spec
                 )

@@ -1,4 +1,5 @@
 import BerthEngine
+import BerthLoading
 import BerthModel
 import BerthObserve
 import BerthPlan
@@ -28,13 +29,13 @@ import Testing
             let engine = InMemoryEngine()
             await engine.fail(.list, with: .unreachable(endpoint: InMemoryEngine.endpointName, reason: "injected fault"))
             let observer = Observer(engine: engine, history: InMemoryMigrationHistory(), health: FixedHealth(answer: true))
-            let error = await #expect(throws: ObserveError.self) { try await observer.observe(resolution) }
+            let error = await #expect(throws: ObserveError.self) { try await observer.observe(resolution.desired, secrets: resolution.secrets) }
             #expect(error?.message.hasPrefix("cannot list containers: ") == true)
             #expect(error?.message.contains(InMemoryEngine.endpointName) == true)
             #expect(error?.message.contains("injected fault") == true)
             #expect(await engine.calls == ["list"])
             // The fault is spent: the next observation works.
-            #expect(try await observer.observe(resolution).containers == [])
+            #expect(try await observer.observe(resolution.desired, secrets: resolution.secrets).containers == [])
         }
     }
 
@@ -46,7 +47,7 @@ import Testing
             let observer = Observer(
                 engine: InMemoryEngine(), history: InMemoryMigrationHistory(failure: failure), health: FixedHealth(answer: true)
             )
-            let error = await #expect(throws: ObserveError.self) { try await observer.observe(resolution) }
+            let error = await #expect(throws: ObserveError.self) { try await observer.observe(resolution.desired, secrets: resolution.secrets) }
             #expect(error == failure)
         }
     }
@@ -62,7 +63,7 @@ import Testing
             let resolution = try project.resolve()
             #expect(resolution.desired.environment.engine.host == socket)
             let engine = DockerEngine(endpoint: try EngineEndpoint(parsing: resolution.desired.environment.engine.host), timeout: .seconds(5))
-            let error = await #expect(throws: ObserveError.self) { try await Observer(engine: engine).observe(resolution) }
+            let error = await #expect(throws: ObserveError.self) { try await Observer(engine: engine).observe(resolution.desired, secrets: resolution.secrets) }
             #expect(error?.message.contains(socket) == true, "\(error?.message ?? "")")
         }
     }
@@ -82,7 +83,7 @@ import Testing
                 )
             } ?? []
             let observer = Observer(engine: engine, history: InMemoryMigrationHistory(rows: rows), health: FixedHealth(answer: true))
-            let observed = try await observer.observe(resolution)
+            let observed = try await observer.observe(resolution.desired, secrets: resolution.secrets)
             #expect(await engine.calls == ["list"])
             #expect(observed.containers.count == 3)
             #expect(Drift.detect(desired: resolution.desired, observed: observed) == [])
@@ -90,7 +91,7 @@ import Testing
 
             // The HTTP check decides the health of the web replicas; the worker has none.
             let failing = Observer(engine: engine, history: InMemoryMigrationHistory(rows: rows), health: FixedHealth(answer: false))
-            let unhealthy = try await failing.observe(resolution)
+            let unhealthy = try await failing.observe(resolution.desired, secrets: resolution.secrets)
             #expect(unhealthy.containers.map(\.health) == [.unhealthy, .unhealthy, .unknown])
             #expect(Drift.detect(desired: resolution.desired, observed: unhealthy).map(\.kind) == [.unhealthy, .unhealthy])
         }
@@ -133,7 +134,7 @@ import Testing
                 )
             }
             var observed = try await Observer(engine: engine, history: InMemoryMigrationHistory(rows: rows ?? []), health: FixedHealth(answer: true))
-                .observe(resolution)
+                .observe(resolution.desired, secrets: resolution.secrets)
             let index = try #require(observed.containers.firstIndex { $0.service == "web" && $0.replica == 1 })
             observed.containers[index].image = reported
 
@@ -202,7 +203,7 @@ import Testing
             #expect(resolved.secrets["missing"] == "now-set" && resolved.secrets["seed"] == literal)
             #expect(!"\(resolved.desired.configHashes)".contains(fromVariable) && !"\(resolved.desired.specs)".contains(fromVariable))
             let plan = Planner.plan(desired: resolved.desired, observed: ObservedState(configs: [], migrations: nil))
-            let saved = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
+            let saved = String(decoding: try PlanDocument(plan).encoded(), as: UTF8.self)
             #expect(!saved.contains(literal) && !saved.contains(fromVariable) && !saved.contains("now-set"))
         }
     }

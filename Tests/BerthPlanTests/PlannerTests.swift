@@ -97,8 +97,9 @@ import BerthPlan
         #expect(plan.lines.dropFirst().allSatisfy { $0.hasSuffix(": config app-env rewritten") && $0.contains("container:web-") })
         #expect(plan.actions.count == 5)
         // The replacement gets a fresh name: the spec is the same, the file is not.
-        guard case .newContainer(_, _, let name) = plan.actions[1].target else { Issue.record("not a create"); return }
-        #expect(name.hasSuffix("-r"))
+        guard let create = plan.actions.first(where: { $0.kind == .create }),
+              case .newContainer(let blueprint) = create.target else { Issue.record("no create"); return }
+        #expect(blueprint.name.hasSuffix("-2"))
     }
 
     @Test("a config whose mode changed is rewritten with the mode as the change")

@@ -3,6 +3,7 @@ import BerthYAML
 import BerthModel
 import BerthLoading
 import BerthRendering
+import BerthCore
 
 @Suite struct RenderingTests {
     @Test("JSON strings are escaped; keys keep their order")

@@ -1,5 +1,6 @@
 import Testing
 import BerthYAML
+import BerthCore
 
 @Suite struct YAMLParserTests {
     func parse(_ text: String, limits: YAMLParser.Limits = .init()) -> YAMLParser.Result {

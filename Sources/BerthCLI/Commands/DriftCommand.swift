@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthPlan
+import BerthSession
 import BerthRendering
 
 /// `berth drift --env NAME [--json]`: what differs from the desired state. For cron and CI.
@@ -19,11 +20,15 @@ struct DriftCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let pipeline = Pipeline(global)
-        let (resolution, observed) = try await pipeline.desiredAndObserved(env)
-        let items = Drift.detect(desired: resolution.desired, observed: observed)
-        let view = DriftView(environment: env, items: items, style: pipeline.console.outputStyle)
-        pipeline.console.output(json ? view.json().jsonText() : view.text())
+        let console = CommandContext.console(global)
+        let items: [DriftItem]
+        do {
+            items = try await Pipeline(CommandContext.make(global, console: console)).drift(env)
+        } catch {
+            throw error.report(on: console)
+        }
+        let view = DriftView(environment: env, items: items, style: console.outputStyle)
+        console.output(json ? view.json().jsonText() : view.text())
         if !items.isEmpty { throw ExitCode(2) }
     }
 }

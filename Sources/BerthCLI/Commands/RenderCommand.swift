@@ -1,4 +1,6 @@
 import ArgumentParser
+import BerthModel
+import BerthSession
 import BerthLoading
 import BerthRendering
 
@@ -19,9 +21,15 @@ struct RenderCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let pipeline = Pipeline(global)
-        let (loader, environment) = try pipeline.load(env)
-        let view = EnvironmentView(environment, projectRoot: loader.projectRoot).json()
-        pipeline.console.output(json ? view.jsonText() : view.yamlText())
+        let console = CommandContext.console(global)
+        let pipeline = Pipeline(CommandContext.make(global, console: console))
+        let environment: Environment
+        do {
+            environment = try pipeline.load(env)
+        } catch {
+            throw error.report(on: console)
+        }
+        let view = EnvironmentView(environment, projectRoot: pipeline.loader.projectRoot).json()
+        console.output(json ? view.jsonText() : view.yamlText())
     }
 }

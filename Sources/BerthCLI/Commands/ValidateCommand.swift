@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthSession
 import BerthYAML
 import BerthLoading
 
@@ -16,10 +17,10 @@ struct ValidateCommand: ParsableCommand {
     var env: String?
 
     func run() throws {
-        let console = global.console()
+        let console = CommandContext.console(global)
         let results: [LoadResult]
         do {
-            results = try global.loader().loadAll(only: env)
+            results = try Pipeline(CommandContext.make(global, console: console)).loader.loadAll(only: env)
         } catch {
             console.fail(error.description)
             throw ExitCode(1)

@@ -1,5 +1,6 @@
 public import BerthModel
-public import BerthLoading
+
+public import BerthCore
 
 /// Reads what the desired state refers to (secret values, templates, migration files) and reduces it
 /// to hashes: the `DesiredState` the planner compares. Secret values live only in `Resolution.secrets`
@@ -19,6 +20,15 @@ public struct DesiredStateResolver: Sendable {
         public var secrets: [String: String]
         /// Config name -> rendered content (secrets filled in).
         public var renderedConfigs: [String: [UInt8]]
+        /// Config name -> how to mask secret values in that file's text as it is found on disk.
+        public var configMasks: [String: SecretMask]
+
+        /// A config file's text as found on disk with every secret masked, for a plan's diff: nil when
+        /// it is not UTF-8 or larger than `ConfigText.limit`.
+        public func masked(config name: String, content: [UInt8]) -> String? {
+            guard content.count <= ConfigText.limit, let text = String(validating: content, as: UTF8.self) else { return nil }
+            return (configMasks[name] ?? SecretMask(values: Array(secrets.values), linePrefixes: [])).mask(text)
+        }
     }
 
     /// Every problem at once: unset variables, unreadable files.
@@ -51,6 +61,9 @@ public struct DesiredStateResolver: Sendable {
 
         var rendered: [String: [UInt8]] = [:]
         var configHashes: [String: String] = [:]
+        var maskedConfigs: [String: String] = [:]
+        var masks: [String: SecretMask] = [:]
+        let secretValues = Array(secrets.values)
         for config in environment.configs.files {
             do {
                 let template = try fileSystem.readFile(atPath: config.template)
@@ -58,6 +71,25 @@ public struct DesiredStateResolver: Sendable {
                 let content = Template.render(template, values: values)
                 rendered[config.name] = content
                 configHashes[config.name] = SHA256.hex(content)
+                // The same template with every secret as `(sensitive)`: what a plan may show of the new content.
+                var shown = values
+                var secretPlaceholders: Set<String> = []
+                for item in config.values {
+                    if case .secret = item.value {
+                        shown[item.name] = SecretMask.placeholder
+                        secretPlaceholders.insert(item.name)
+                    }
+                }
+                let maskedContent = Template.render(template, values: shown)
+                if maskedContent.count <= ConfigText.limit, let text = String(validating: maskedContent, as: UTF8.self),
+                   let templateText = String(validating: template, as: UTF8.self) {
+                    maskedConfigs[config.name] = text
+                    let prefixes = SecretMask.linePrefixes(template: templateText, secretPlaceholders: secretPlaceholders)
+                    masks[config.name] = SecretMask(
+                        values: secretValues, linePrefixes: prefixes.prefixes,
+                        keepingOnly: prefixes.hasBarePlaceholder ? Set(text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)) : nil
+                    )
+                }
             } catch {
                 problems.append("config \(config.name): cannot read the template \(config.template): \(error.reason)")
             }
@@ -79,10 +111,19 @@ public struct DesiredStateResolver: Sendable {
             specs[service.name] = ServiceSpec(service: service, configHashes: configHashes, secretHashes: secretHashes)
         }
         return Resolution(
-            desired: DesiredState(environment: environment, configHashes: configHashes, migrationChecksums: checksums, specs: specs),
-            secrets: secrets, renderedConfigs: rendered
+            desired: DesiredState(
+                environment: environment, configHashes: configHashes, migrationChecksums: checksums, specs: specs,
+                maskedConfigs: maskedConfigs
+            ),
+            secrets: secrets, renderedConfigs: rendered, configMasks: masks
         )
     }
+}
+
+/// How much of a config file a plan shows as a diff.
+public enum ConfigText {
+    /// Larger files are compared by hash only.
+    public static let limit = 256 * 1024
 }
 
 /// What kept the desired state from being resolved; names what is missing, never a value.

@@ -25,6 +25,11 @@ public indirect enum JSONValue: Hashable, Sendable {
 
     public static func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
 
+    /// An object with its keys sorted: for documents compared as exact text (engine request bodies).
+    public static func sorted(_ members: [String: JSONValue]) -> JSONValue {
+        .object(members.sorted { $0.key < $1.key }.map { Member($0.key, $0.value) })
+    }
+
     /// JSON on one line, for event streams.
     public func compactJSONText() -> String {
         switch self {
@@ -76,7 +81,7 @@ public indirect enum JSONValue: Hashable, Sendable {
         }
     }
 
-    static func writeJSONString(_ text: String, to out: inout String) {
+    public static func writeJSONString(_ text: String, to out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {

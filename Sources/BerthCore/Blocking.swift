@@ -1,0 +1,25 @@
+import Foundation
+
+/// The rule for blocking work: every call that blocks on a database, a socket or a sleep of the
+/// system runs on a thread of its own, never on Swift's cooperative pool (two threads on a
+/// two-core machine: one blocked call there stalls half of every task in the process).
+/// `Blocking.run` is the only way Berth does such work from async code.
+public enum Blocking {
+    /// Runs `work` on a new thread and resumes the caller with its result.
+    public static func run<Value: Sendable, Failure: Error>(
+        _ name: String = "berth-blocking", _ work: @escaping @Sendable () throws(Failure) -> Value
+    ) async throws(Failure) -> Value {
+        let result: Result<Value, Failure> = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                do throws(Failure) {
+                    continuation.resume(returning: .success(try work()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+            thread.name = name
+            thread.start()
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,33 @@
+/// The one place durations turn into numbers, and numbers into durations.
+extension Duration {
+    /// Seconds as a floating-point number: `1.5` for 1500 ms.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
+    /// Whole milliseconds, rounded down; saturates instead of overflowing.
+    public var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        let (sum, overflowed) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        return overflowed ? (seconds < 0 ? .min : .max) : sum
+    }
+
+    /// Whole nanoseconds, as the Docker Engine API takes them; saturates instead of overflowing.
+    public var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        let (sum, overflowed) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflowed ? (seconds < 0 ? .min : .max) : sum
+    }
+
+    /// `0.41s`, `12s`, `250ms`: short, for progress lines.
+    public var shortDescription: String {
+        let milliseconds = wholeMilliseconds
+        if milliseconds < 1000 { return "\(milliseconds)ms" }
+        let hundredths = (Double(milliseconds) / 10).rounded() / 100
+        return hundredths == hundredths.rounded() ? "\(Int(hundredths))s" : "\(hundredths)s"
+    }
+}

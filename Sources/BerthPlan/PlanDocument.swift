@@ -1,0 +1,112 @@
+public import BerthModel
+public import Foundation
+
+/// A plan on disk (`plan --out`) and in the journal: a versioned document of its own, not the internal
+/// `Plan` type, so that the format changes only on purpose. It holds hashes and secret references,
+/// never a secret's value. Keys are snake_case; the top level carries `format_version`.
+public struct PlanDocument: Codable, Sendable {
+    public static let formatVersion = "1"
+
+    public var formatVersion: String
+    public var project: String
+    public var environment: String
+    public var fingerprint: String
+    public var problems: [String]
+    public var actions: [Action]
+
+    public struct Action: Codable, Sendable {
+        public var id: String
+        public var type: PlanAction.Kind
+        public var resource: String
+        public var cause: String
+        public var dependsOn: [String]
+        public var changes: [FieldChange]
+        public var diff: [String]
+        public var effect: PlanAction.Effect
+        public var undo: PlanAction.Undo
+        public var target: Target
+    }
+
+    /// Exactly one member is set.
+    public struct Target: Codable, Sendable {
+        public var migration: MigrationStep?
+        public var config: ConfigWrite?
+        public var newContainer: ContainerBlueprint?
+        public var container: ExistingContainer?
+        public var health: HealthGate?
+    }
+
+    public struct ExistingContainer: Codable, Sendable, Hashable {
+        public var id: String
+        public var name: String
+    }
+
+    public init(_ plan: Plan) {
+        formatVersion = Self.formatVersion
+        project = plan.project
+        environment = plan.environment
+        fingerprint = plan.fingerprint
+        problems = plan.problems
+        actions = plan.actions.map { action in
+            var target = Target()
+            switch action.target {
+            case .migration(let step): target.migration = step
+            case .config(let write): target.config = write
+            case .newContainer(let blueprint): target.newContainer = blueprint
+            case .container(let id, let name): target.container = ExistingContainer(id: id, name: name)
+            case .health(let gate): target.health = gate
+            }
+            return Action(
+                id: action.id, type: action.kind, resource: action.resource, cause: action.cause, dependsOn: action.dependsOn,
+                changes: action.changes, diff: action.diff, effect: action.effect, undo: action.undo, target: target
+            )
+        }
+    }
+
+    /// The plan again; fails for another format version or an action without a target.
+    public func plan() throws(PlanDocumentError) -> Plan {
+        guard formatVersion == Self.formatVersion else {
+            throw PlanDocumentError("format_version \(formatVersion) is not one this Berth reads (\(Self.formatVersion))")
+        }
+        let restored = try actions.map { (document: Action) throws(PlanDocumentError) -> PlanAction in
+            let target: PlanAction.Target
+            if let step = document.target.migration { target = .migration(step) }
+            else if let write = document.target.config { target = .config(write) }
+            else if let blueprint = document.target.newContainer { target = .newContainer(blueprint) }
+            else if let container = document.target.container { target = .container(id: container.id, name: container.name) }
+            else if let gate = document.target.health { target = .health(gate) }
+            else { throw PlanDocumentError("action \(document.id) has no target") }
+            var action = PlanAction(
+                kind: document.type, resource: document.resource, cause: document.cause, effect: document.effect,
+                dependsOn: document.dependsOn, changes: document.changes, diff: document.diff, undo: document.undo, target: target
+            )
+            action.id = document.id
+            return action
+        }
+        return Plan(environment: environment, project: project, fingerprint: fingerprint, actions: restored, problems: problems)
+    }
+
+    /// Pretty JSON, keys sorted, snake_case.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try encoder.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> PlanDocument {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(PlanDocument.self, from: data)
+    }
+}
+
+public struct PlanDocumentError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

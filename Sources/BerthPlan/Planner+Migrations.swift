@@ -1,0 +1,36 @@
+import BerthModel
+
+extension PlanBuilder {
+    /// Pending migrations, in version order, each after the last; a migration changed after it was
+    /// applied is a problem that stops the plan, never a step.
+    mutating func planMigrations() {
+        let migrations = desired.environment.database?.migrations ?? []
+        let byVersion = Dictionary(migrations.map { ($0.version.text, $0) }, uniquingKeysWith: { first, _ in first })
+        for finding in findings {
+            switch finding {
+            case .migrationPending(let migration, let failedBefore):
+                let version = migration.version.text
+                let checksum = desired.migrationChecksums[version] ?? ""
+                let file = migration.path.fileName
+                let action = PlanAction(
+                    kind: .migrate, resource: "migration:\(version)",
+                    cause: failedBefore ? "\(file) failed before; applying it again" : "\(file) is pending",
+                    effect: .create, dependsOn: lastMigration.map { [$0] } ?? [],
+                    changes: [FieldChange(field: "checksum", before: nil, after: Short.hash(checksum))],
+                    target: .migration(MigrationStep(
+                        version: version, description: byVersion[version]?.description ?? migration.description,
+                        path: migration.path, checksum: checksum
+                    ))
+                )
+                graph.add(action, rank: 0)
+                lastMigration = action.id
+            case .migrationChecksum(let migration, let recorded, let actual):
+                problems.append(
+                    "migration \(migration.version.text) (\(migration.path.fileName)) changed after it was applied: checksum \(recorded.prefix(12)) recorded, \(actual.prefix(12)) now; restore the file, a changed migration is never run again"
+                )
+            default:
+                continue
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+public import BerthCore
+public import BerthModel
+public import BerthApply
+public import BerthPlan
+import BerthLoading
+import Foundation
+
+/// `berth apply` as a library call: the whole policy of an apply, on the drivers of a `Context`.
+///
+/// 1. Load and resolve the environment (every problem at once).
+/// 2. Take the environment's lock, renewed while the apply runs; a renewal that fails stops the
+///    apply before its next action.
+/// 3. Mark applies that a killed process left running as interrupted.
+/// 4. Observe and plan afresh; with a saved plan, refuse it when its fingerprint no longer matches.
+/// 5. Refuse a plan with problems; do nothing for an empty one; ask for confirmation.
+/// 6. Record the plan in the journal, run the executor, record every outcome, release the lock.
+public struct ApplySession: Sendable {
+    public struct Options: Sendable {
+        public var environment: String
+        /// A saved plan's text (`berth plan --out`), to apply exactly.
+        public var savedPlan: (path: String, text: [UInt8])?
+        public var parallelism: Int
+        public var lockTimeout: Duration
+        /// Seconds a container gets to stop before it is killed.
+        public var stopTimeout: Int
+        /// Nil to go on, or why not; not called with `--yes`.
+        public var confirm: (@Sendable (Plan) async -> String?)?
+
+        public init(
+            environment: String, savedPlan: (path: String, text: [UInt8])? = nil, parallelism: Int = 4,
+            lockTimeout: Duration = .zero, stopTimeout: Int = 10, confirm: (@Sendable (Plan) async -> String?)? = nil
+        ) {
+            self.environment = environment
+            self.savedPlan = savedPlan
+            self.parallelism = parallelism
+            self.lockTimeout = lockTimeout
+            self.stopTimeout = stopTimeout
+            self.confirm = confirm
+        }
+    }
+
+    public enum Outcome: Sendable {
+        /// The environment already matches its desired state.
+        case noChanges(Plan)
+        /// The plan was shown and not confirmed; nothing changed.
+        case declined(Plan, reason: String)
+        case applied(Applied)
+    }
+
+    public struct Applied: Sendable {
+        public var plan: Plan
+        public var report: ExecutionReport
+        /// The journal's id of this apply.
+        public var id: Int64?
+        public var status: ApplyStatus
+
+        public var succeeded: Bool { report.succeeded }
+    }
+
+    let context: Context
+
+    public init(_ context: Context) {
+        self.context = context
+    }
+
+    /// The key of an environment's lock and journal: `project/environment` (a shared PostgreSQL store
+    /// may serve several projects).
+    public static func key(_ environment: Environment) -> String { "\(environment.project)/\(environment.name)" }
+
+    public func run(_ options: Options) async throws(SessionError) -> Outcome {
+        let pipeline = Pipeline(context)
+        let environment = try pipeline.load(options.environment)
+        let resolution = try pipeline.resolve(environment)
+        let key = Self.key(environment)
+
+        // The lock first: what is observed and planned below cannot change under another apply.
+        let store = try context.stateStore(environment.state.store, resolution.secrets)
+        let lock = EnvironmentLock(store: store, key: key, context: context)
+        try await lock.acquire(timeout: options.lockTimeout)
+        defer { lock.release() }
+        let lease = lock.keepAlive(on: try context.stateStore(environment.state.store, resolution.secrets))
+        defer { lease.stop() }
+        recoverInterrupted(store, key: key)
+
+        let observed = try await pipeline.observe(resolution)
+        let fresh = try await pipeline.plan(resolution, observed: observed)
+        let plan = try chosen(fresh, saved: options.savedPlan, environment: environment)
+        guard plan.problems.isEmpty else { throw SessionError(plan.problems) }
+        guard !plan.isEmpty else { return .noChanges(plan) }
+        context.events.notice(.plan(plan))
+        if let confirm = options.confirm, let refusal = await confirm(plan) { return .declined(plan, reason: refusal) }
+
+        let connection = MigrationConnection(
+            location: environment.database?.location, secrets: resolution.secrets, open: context.database
+        )
+        defer { connection.close() }
+        let journal = Journal(store: store, environment: key, context: context)
+        try journal.begin(plan)
+        let executor = Executor(
+            drivers: Executor.Drivers(
+                engine: try context.engine(environment.engine.host), configs: context.configs, health: context.health,
+                clock: context.clock, nameConflicts: context.nameConflicts, migrate: { step in try await connection.apply(step) }
+            ),
+            parallelism: options.parallelism, stopTimeout: options.stopTimeout
+        )
+        let report = await executor.execute(
+            plan, inputs: Executor.Inputs(secrets: resolution.secrets, configs: resolution.renderedConfigs), observer: journal,
+            halt: { lease.lost }
+        )
+        let status = journal.finish(report)
+        return .applied(Applied(plan: plan, report: report, id: journal.id, status: status))
+    }
+
+    /// The fresh plan, or the saved one when it is for this environment and still matches the world.
+    private func chosen(_ fresh: Plan, saved: (path: String, text: [UInt8])?, environment: Environment) throws(SessionError) -> Plan {
+        guard let saved else { return fresh }
+        let plan: Plan
+        do {
+            plan = try PlanDocument.decode(Data(saved.text)).plan()
+        } catch {
+            throw SessionError("cannot read the saved plan \(saved.path): \(error)")
+        }
+        guard plan.environment == environment.name, plan.project == environment.project else {
+            throw SessionError("\(saved.path) is a plan for \(plan.project)/\(plan.environment), not \(environment.project)/\(environment.name)")
+        }
+        guard plan.fingerprint == fresh.fingerprint else {
+            throw SessionError(
+                "the saved plan \(saved.path) is stale: the desired or the observed state changed since it was made; nothing was applied. Run berth plan again."
+            )
+        }
+        // The checks of the world made now (images, ports) hold for the saved plan too.
+        var checked = plan
+        checked.problems = fresh.problems
+        return checked
+    }
+
+    /// An apply whose process died is marked interrupted; this apply converges what it left.
+    private func recoverInterrupted(_ store: any StateStore, key: String) {
+        let unfinished: [ApplyRecord]
+        do {
+            unfinished = try store.unfinishedApplies(environment: key)
+        } catch {
+            context.events.notice(.warning("cannot read the journal for interrupted applies: \(error)"))
+            return
+        }
+        for record in unfinished {
+            do {
+                try store.markInterrupted(applyID: record.id, now: context.clock.now)
+            } catch {
+                context.events.notice(.warning("cannot mark apply \(record.id) as interrupted: \(error)"))
+            }
+            context.events.notice(.interruptedApply(environment: key, id: record.id, owner: record.owner.description))
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import BerthCore
+import BerthApply
+import BerthPlan
+import Foundation
+import Synchronization
+
+/// Every action's outcome in the state store as it happens, and every event passed on to the
+/// context's `events` for people. A journal write that fails is said, never silently dropped.
+final class Journal: ExecutionObserver, Sendable {
+    let store: any StateStore
+    let environment: String
+    let context: Context
+    private let applyID = Mutex<Int64?>(nil)
+
+    init(store: any StateStore, environment: String, context: Context) {
+        self.store = store
+        self.environment = environment
+        self.context = context
+    }
+
+    var id: Int64? { applyID.withLock { $0 } }
+
+    /// Records the apply and its plan (as a `PlanDocument`: hashes and secret references only).
+    func begin(_ plan: Plan) throws(SessionError) {
+        let text: String
+        do {
+            text = String(decoding: try PlanDocument(plan).encoded(), as: UTF8.self)
+        } catch {
+            throw SessionError("cannot record the plan in the journal: \(error)")
+        }
+        let actions = plan.actions.map {
+            ActionRecord(actionID: $0.id, type: $0.kind.rawValue, resource: $0.resource, status: .pending, detail: $0.cause)
+        }
+        do {
+            let id = try store.beginApply(
+                environment: environment, owner: context.owner, fingerprint: plan.fingerprint, plan: text, actions: actions,
+                now: context.clock.now
+            )
+            applyID.withLock { $0 = id }
+        } catch {
+            throw SessionError("cannot record this apply in the journal: \(error)")
+        }
+    }
+
+    /// The final statuses: skipped actions say why, the apply gets its status.
+    func finish(_ report: ExecutionReport) -> ApplyStatus {
+        let status: ApplyStatus = report.succeeded ? .succeeded
+            : (report.left.isEmpty && !report.undone.isEmpty && report.halted == nil ? .rolledBack : .failed)
+        guard let id else { return status }
+        let now = context.clock.now
+        let why = report.halted.map { "not started: \($0)" } ?? "not started after a failure"
+        for skipped in report.skipped { record(id, skipped, .skipped, why, now: now) }
+        do {
+            try store.finishApply(applyID: id, status: status, now: now)
+        } catch {
+            context.events.notice(.warning("cannot record the end of apply \(id) in the journal: \(error)"))
+        }
+        return status
+    }
+
+    private func record(_ id: Int64, _ actionID: String, _ status: ActionStatus, _ detail: String, now: Date) {
+        do {
+            try store.updateAction(applyID: id, actionID: actionID, status: status, detail: detail, now: now)
+        } catch {
+            context.events.notice(.warning("cannot record \(actionID) in the journal: \(error)"))
+        }
+    }
+
+    func started(_ action: PlanAction) {
+        if let id { record(id, action.id, .running, action.cause, now: context.clock.now) }
+        context.events.started(action)
+    }
+
+    func progress(_ action: PlanAction, _ message: String) {
+        context.events.progress(action, message)
+    }
+
+    func finished(_ action: PlanAction, error: String?, duration: Duration) {
+        if let id { record(id, action.id, error == nil ? .done : .failed, error ?? action.cause, now: context.clock.now) }
+        context.events.finished(action, error: error, duration: duration)
+    }
+
+    func undone(_ actionID: String, succeeded: Bool) {
+        if succeeded, let id { record(id, actionID, .undone, "undone after a failure", now: context.clock.now) }
+        context.events.undone(actionID, succeeded: succeeded)
+    }
+}

@@ -1,0 +1,44 @@
+import BerthCore
+import BerthModel
+import BerthDatabase
+import BerthApply
+import BerthPlan
+import Synchronization
+
+/// The environment's database, opened at the first migration of an apply and kept for the rest;
+/// migrations run one after the other (each depends on the last), on a thread of their own.
+final class MigrationConnection: Sendable {
+    private let location: DatabaseLocation?
+    private let secrets: [String: String]
+    private let open: @Sendable (DatabaseLocation, [String: String]) throws(DatabaseError) -> any SQLDatabase
+    private let database = Mutex<(any SQLDatabase)?>(nil)
+
+    init(
+        location: DatabaseLocation?, secrets: [String: String],
+        open: @escaping @Sendable (DatabaseLocation, [String: String]) throws(DatabaseError) -> any SQLDatabase
+    ) {
+        self.location = location
+        self.secrets = secrets
+        self.open = open
+    }
+
+    func apply(_ step: MigrationStep) async throws {
+        guard let location else { throw ApplyError("the environment has no database") }
+        guard let version = MigrationVersion(step.version) else { throw ApplyError("\(step.version) is not a migration version") }
+        let migration = Migration(version: version, description: step.description, path: step.path)
+        try await Blocking.run("berth-migrate") { [self] () throws -> Void in
+            try database.withLock { (connection: inout (any SQLDatabase)?) throws in
+                let opened = try connection ?? open(location, secrets)
+                connection = opened
+                _ = try Migrator(database: opened).apply([(migration: migration, checksum: step.checksum)])
+            }
+        }
+    }
+
+    func close() {
+        database.withLock { connection in
+            connection?.close()
+            connection = nil
+        }
+    }
+}

@@ -1,0 +1,110 @@
+public import BerthModel
+public import BerthLoading
+public import BerthObserve
+public import BerthPlan
+import BerthEngine
+
+/// load -> resolve -> observe -> plan, as every command that looks at the world runs it, on the
+/// drivers of a `Context`. Changes nothing. Each step fails with a `SessionError` that says
+/// everything that is wrong at once.
+public struct Pipeline: Sendable {
+    public let context: Context
+
+    public init(_ context: Context) {
+        self.context = context
+    }
+
+    public var loader: ProjectLoader {
+        ProjectLoader(
+            project: context.project, currentDirectory: context.currentDirectory, fileSystem: context.fileSystem,
+            variables: context.variables
+        )
+    }
+
+    /// The environment, its diagnostics told as a notice (warnings too) before anything else.
+    public func load(_ name: String) throws(SessionError) -> Environment {
+        let result: LoadResult
+        do {
+            result = try loader.load(name)
+        } catch {
+            throw SessionError(error.description)
+        }
+        if !result.diagnostics.isEmpty { context.events.notice(.diagnostics(result.diagnostics)) }
+        guard let environment = result.environment else { throw SessionError("\(result.file) is invalid") }
+        return environment
+    }
+
+    public func resolve(_ environment: Environment) throws(SessionError) -> DesiredStateResolver.Resolution {
+        do {
+            return try DesiredStateResolver(fileSystem: context.fileSystem, variables: context.variables).resolve(environment)
+        } catch {
+            throw SessionError(error.problems)
+        }
+    }
+
+    /// One `ObservedState`: one container list call, one history query, config files hashed in parallel.
+    /// An environment without services observes without an engine when none can be reached.
+    public func observe(_ resolution: DesiredStateResolver.Resolution) async throws(SessionError) -> ObservedState {
+        let environment = resolution.desired.environment
+        let engine: (any ContainerEngine)?
+        do throws(SessionError) {
+            engine = try context.engine(environment.engine.host)
+        } catch {
+            guard environment.services.isEmpty else { throw error }
+            engine = nil
+        }
+        let observer = Observer(engine: engine, fileSystem: context.fileSystem, history: context.history, health: context.health)
+        do throws(ObserveError) {
+            let observed = try await observer.observe(resolution.desired, secrets: resolution.secrets) { name, content in
+                resolution.masked(config: name, content: content)
+            }
+            if let reason = observed.containersUnobserved {
+                context.events.notice(.warning("containers of \(environment.name) were not observed (it has no services): \(reason)"))
+            }
+            return observed
+        } catch {
+            throw SessionError(error.description)
+        }
+    }
+
+    /// The plan, with a problem for every new container whose image the engine lacks or whose host
+    /// port something else holds (checked only when the plan creates containers).
+    public func plan(_ resolution: DesiredStateResolver.Resolution, observed: ObservedState) async throws(SessionError) -> Plan {
+        let plan = Planner.plan(desired: resolution.desired, observed: observed)
+        let needs = Preflight.needs(plan)
+        guard !needs.images.isEmpty else { return plan }
+        let engine = try context.engine(resolution.desired.environment.engine.host)
+        let images: [ImageSummary]
+        do {
+            images = try await engine.listImages()
+        } catch {
+            throw SessionError("cannot list the container engine's images: \(error)")
+        }
+        let ports = context.ports
+        let taken = Set(needs.ports.filter { !ports.isFree($0) })
+        let preflight = Preflight(images: images.flatMap { $0.repoTags + $0.repoDigests }, takenPorts: taken)
+        return preflight.check(plan, observed: observed)
+    }
+
+    /// Everything a plan is made from, and the plan.
+    public struct Planned: Sendable {
+        public var environment: Environment
+        public var resolution: DesiredStateResolver.Resolution
+        public var observed: ObservedState
+        public var plan: Plan
+    }
+
+    public func plan(_ name: String) async throws(SessionError) -> Planned {
+        let environment = try load(name)
+        let resolution = try resolve(environment)
+        let observed = try await observe(resolution)
+        return Planned(environment: environment, resolution: resolution, observed: observed, plan: try await plan(resolution, observed: observed))
+    }
+
+    /// Every difference from the desired state.
+    public func drift(_ name: String) async throws(SessionError) -> [DriftItem] {
+        let resolution = try resolve(try load(name))
+        let observed = try await observe(resolution)
+        return Drift.detect(desired: resolution.desired, observed: observed)
+    }
+}
