@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import BerthEngine
+import BerthTestSupport
 
 /// ``DockerEngine`` against the real engine named by `BERTH_ENGINE` (scripts/test.sh exports it).
 /// Every container a test makes carries a run label, and is force-removed at the end, also on failure.

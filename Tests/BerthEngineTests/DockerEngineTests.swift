@@ -158,6 +158,14 @@ import Testing
         #expect(missingID?.description.contains("missing \"Id\" at [0]") == true, "\(String(describing: missingID))")
     }
 
+    @Test("the reason is the failure in a few words, without the endpoint")
+    func reasons() {
+        #expect(EngineError.unreachable(endpoint: "tcp://h:1", reason: "Connection refused").reason == "Connection refused")
+        #expect(EngineError.timeout(endpoint: "tcp://h:1", after: .seconds(2)).reason == "no answer within 2s")
+        #expect(EngineError.status(404, message: "No such image: x", endpoint: "e").reason == "No such image: x")
+        #expect(EngineError.cancelled(endpoint: "e").reason == "cancelled")
+    }
+
     @Test("durations in messages read as people write them")
     func durations() {
         #expect(EngineError.timeout(endpoint: "e", after: .seconds(30)).description == "timed out after 30s waiting for the engine at e")
