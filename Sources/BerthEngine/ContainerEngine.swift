@@ -7,6 +7,9 @@ public protocol ContainerEngine: Sendable {
     /// ONE list call: every container (running or not) carrying all of these labels.
     func listContainers(labels: [String: String]) async throws(EngineError) -> [ContainerSummary]
 
+    /// ONE list call: every image the engine has (no per-image inspect).
+    func listImages() async throws(EngineError) -> [ImageSummary]
+
     /// Creates (does not start) a container; returns its id.
     /// A taken name fails with ``EngineError/isNameConflict``.
     func createContainer(name: String, spec: ContainerSpec) async throws(EngineError) -> String
@@ -24,5 +27,5 @@ public protocol ContainerEngine: Sendable {
 
 /// The operations of ``ContainerEngine``, for fault injection in ``InMemoryEngine``.
 public enum EngineOperation: String, Hashable, Sendable, CaseIterable {
-    case version, list, create, start, stop, remove
+    case version, list, images, create, start, stop, remove
 }

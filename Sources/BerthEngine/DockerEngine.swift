@@ -30,6 +30,11 @@ public struct DockerEngine: ContainerEngine {
         return try decode(response, what: "the container list", DockerEngineJSON.containers(from:))
     }
 
+    public func listImages() async throws(EngineError) -> [ImageSummary] {
+        let response = try await send(EngineRequests.listImages())
+        return try decode(response, what: "the image list", DockerEngineJSON.images(from:))
+    }
+
     public func createContainer(name: String, spec: ContainerSpec) async throws(EngineError) -> String {
         let response = try await send(EngineRequests.createContainer(name: name, spec: spec))
         return try decode(response, what: "the created container's id", DockerEngineJSON.createdID(from:))

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Decoding of the engine's JSON answers into Berth's values. Absent or null fields are tolerated
-/// where Docker and Podman differ (`Labels` and `Ports` may be null, `Names` may be missing).
+/// where Docker and Podman differ (`Labels` and `Ports` may be null, `Names` may be missing,
+/// an image's `RepoTags` and `RepoDigests` may be null).
 enum DockerEngineJSON {
     struct Failure: Error, Hashable, Sendable {
         var message: String
@@ -31,6 +32,16 @@ enum DockerEngineJSON {
 
         enum CodingKeys: String, CodingKey {
             case ip = "IP", privatePort = "PrivatePort", publicPort = "PublicPort", type = "Type"
+        }
+    }
+
+    private struct ListedImage: Decodable {
+        var id: String
+        var repoTags: [String]?
+        var repoDigests: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case id = "Id", repoTags = "RepoTags", repoDigests = "RepoDigests"
         }
     }
 
@@ -72,6 +83,17 @@ enum DockerEngineJSON {
                     )
                 },
                 created: listed.created ?? 0
+            )
+        }
+    }
+
+    static func images(from body: [UInt8]) throws(Failure) -> [ImageSummary] {
+        try decode([ListedImage].self, from: body).map { listed in
+            // Older Docker names an untagged image "<none>:<none>" (and "<none>@<none>") instead of nothing.
+            ImageSummary(
+                id: listed.id,
+                repoTags: (listed.repoTags ?? []).filter { $0 != "<none>:<none>" },
+                repoDigests: (listed.repoDigests ?? []).filter { $0 != "<none>@<none>" }
             )
         }
     }

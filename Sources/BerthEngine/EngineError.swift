@@ -116,6 +116,18 @@ public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What went wrong in a few words, without the endpoint: the system's reason ("Connection refused"),
+    /// "no answer within 2s", the engine's own message, what was malformed, or "cancelled".
+    public var reason: String {
+        switch kind {
+        case .connect(_, let reason), .connectionLost(_, let reason), .invalidEndpoint(_, let reason): reason
+        case .timeout(_, let after): "no answer within \(Self.format(after))"
+        case .status(_, _, let message): message
+        case .malformedResponse(_, let detail): detail
+        case .cancelled: "cancelled"
+        }
+    }
+
     /// The engine does not know the container or image (404).
     public var isNotFound: Bool { status == 404 }
 

@@ -32,6 +32,11 @@ public enum EngineRequests {
         return HTTPRequest(method: "GET", path: prefix + "/containers/json" + queryString(query))
     }
 
+    /// `GET /images/json`: every image the engine has, with its tags and digests.
+    public static func listImages() -> HTTPRequest {
+        HTTPRequest(method: "GET", path: prefix + "/images/json")
+    }
+
     /// `POST /containers/create?name=NAME` with the spec as JSON.
     public static func createContainer(name: String, spec: ContainerSpec) -> HTTPRequest {
         HTTPRequest(

@@ -1,13 +1,17 @@
 /// The in-memory ``ContainerEngine`` for fast tests of the layers above.
 ///
-/// It keeps containers in a dictionary, records every call in ``calls`` ("version", "list",
+/// It keeps containers in a dictionary, records every call in ``calls`` ("version", "list", "images",
 /// "create web-1", "start web-1", "stop web-1", "remove web-1": by container name when the id is
 /// known, else by the id given), and throws injected faults (``fail(_:with:times:)``) before doing
 /// anything. It answers the way Docker does: 409 for a taken name or removing a running container
 /// without force, 404 for an unknown container on start and stop; a second start or stop, and
 /// removing a container already gone, are fine. Lists come in name order (Docker's is newest
 /// first; callers should not rely on either). Image labels registered with
-/// ``init(version:imageLabels:clockStart:)`` merge into the labels of containers made from the image.
+/// ``init(version:images:imageLabels:clockStart:)`` merge into the labels of containers made from the image.
+///
+/// Images given at init or with ``seedImage(reference:id:)`` are what ``listImages()`` answers. Once
+/// there is at least one, creating a container from an image that is not among them fails with
+/// Docker's 404 "No such image: REF"; with none (image labels alone do not count), any image will do.
 public actor InMemoryEngine: ContainerEngine {
     /// How the double names itself in the errors it throws.
     public static let endpointName = "memory://in-memory-engine"
@@ -27,6 +31,7 @@ public actor InMemoryEngine: ContainerEngine {
 
     private let engineVersion: EngineVersion
     private let imageLabels: [String: [String: String]]
+    private var images: [ImageSummary]
     private var stored: [String: Stored] = [:]
     private var faults: [EngineOperation: [Fault]] = [:]
     private var clock: Int
@@ -34,16 +39,19 @@ public actor InMemoryEngine: ContainerEngine {
     private var nextHostPort = 40000
 
     /// - Parameters:
+    ///   - images: the images the engine has, in the order ``listImages()`` answers them.
     ///   - imageLabels: labels of images, by reference, merged into containers created from them.
     ///   - clockStart: the `created` time of the first container; each later one is a second newer.
     public init(
         version: EngineVersion = EngineVersion(
             version: "in-memory", apiVersion: EngineRequests.apiVersion, minAPIVersion: "1.24"
         ),
+        images: [ImageSummary] = [],
         imageLabels: [String: [String: String]] = [:],
         clockStart: Int = 1_700_000_000
     ) {
         self.engineVersion = version
+        self.images = images
         self.imageLabels = imageLabels
         self.clock = clockStart
     }
@@ -96,6 +104,17 @@ public actor InMemoryEngine: ContainerEngine {
         stored[summary.id] = Stored(summary: summary, spec: nil)
     }
 
+    /// Adds an image tagged `reference` (to the image with `id` when there is one, else a new image);
+    /// a tag another image had moves over, as `docker tag` does. Records no call.
+    public func seedImage(reference: String, id: String? = nil) {
+        for index in images.indices { images[index].repoTags.removeAll { $0 == reference } }
+        if let id, let index = images.firstIndex(where: { $0.id == id }) {
+            images[index].repoTags.append(reference)
+        } else {
+            images.append(ImageSummary(id: id ?? "sha256:" + makeID(reference), repoTags: [reference]))
+        }
+    }
+
     /// Changes a container's state behind Berth's back (it crashed, someone stopped it, ...).
     public func setState(ofContainerNamed name: String, to state: String, status: String? = nil) {
         guard let id = stored.first(where: { $0.value.summary.name == name })?.key else { return }
@@ -115,8 +134,16 @@ public actor InMemoryEngine: ContainerEngine {
         return containers.filter { container in labels.allSatisfy { container.labels[$0.key] == $0.value } }
     }
 
+    public func listImages() async throws(EngineError) -> [ImageSummary] {
+        try record(.images, "images")
+        return images
+    }
+
     public func createContainer(name: String, spec: ContainerSpec) async throws(EngineError) -> String {
         try record(.create, "create \(name)")
+        if !images.isEmpty && !images.contains(where: { Self.image($0, isNamedBy: spec.image) }) {
+            throw EngineError.status(404, message: "No such image: \(spec.image)", endpoint: Self.endpointName)
+        }
         if let existing = stored.values.first(where: { $0.summary.name == name }) {
             throw EngineError.status(
                 409,
@@ -177,6 +204,15 @@ public actor InMemoryEngine: ContainerEngine {
         if let byName = stored.first(where: { $0.value.summary.name == reference }) { return byName.key }
         let prefixed = stored.keys.filter { $0.hasPrefix(reference) }
         return !reference.isEmpty && prefixed.count == 1 ? prefixed[0] : nil
+    }
+
+    /// Whether `reference` names `image`: one of its tags (`:latest` when the reference has none),
+    /// its digests, or its id, with or without the "sha256:" prefix.
+    private static func image(_ image: ImageSummary, isNamedBy reference: String) -> Bool {
+        let lastComponent = reference.split(separator: "/").last ?? ""
+        let tagged = lastComponent.contains(":") || lastComponent.contains("@") ? reference : reference + ":latest"
+        return image.repoTags.contains(tagged) || image.repoDigests.contains(reference) || image.id == reference
+            || image.id == "sha256:" + reference
     }
 
     private func setState(_ key: String, _ state: String) {

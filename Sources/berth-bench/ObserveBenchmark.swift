@@ -95,6 +95,7 @@ actor CountingEngine: ContainerEngine {
         calls += 1
         return try await base.listContainers(labels: labels)
     }
+    func listImages() async throws(EngineError) -> [ImageSummary] { calls += 1; return try await base.listImages() }
     func createContainer(name: String, spec: ContainerSpec) async throws(EngineError) -> String {
         calls += 1
         return try await base.createContainer(name: name, spec: spec)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import BerthEngine
+import BerthTestSupport
 
 /// ``DockerEngine`` against the real engine named by `BERTH_ENGINE` (scripts/test.sh exports it).
 /// Every container a test makes carries a run label, and is force-removed at the end, also on failure.
@@ -36,6 +37,16 @@ struct DockerEngineLiveTests {
         let version = try await engine.version()
         #expect(!version.version.isEmpty)
         #expect(version.apiVersion.hasPrefix("1."))
+    }
+
+    @Test("the image list has the example images by their localhost tags, with ids and digests")
+    func listImages() async throws {
+        let images = try await engine.listImages()
+        let web = try #require(images.first { $0.repoTags.contains(Self.image) }, "\(images)")
+        #expect(web.id.hasPrefix("sha256:"))
+        #expect(web.repoDigests.allSatisfy { $0.hasPrefix("localhost/berth-example-web@sha256:") })
+        #expect(images.contains { $0.repoTags.contains("localhost/berth-example-worker:1.0.0") })
+        #expect(!images.contains { $0.repoTags.contains("localhost/berth-no-such-image:0") })
     }
 
     @Test("a labelled container through create, start, list, serve, stop and remove")

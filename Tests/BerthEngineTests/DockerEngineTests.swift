@@ -51,6 +51,58 @@ import Testing
         #expect(await transport.timeouts == [.seconds(5)])
     }
 
+    /// As Docker 24 answers: an untagged image with "<none>" names, one with null digests.
+    static let dockerImages = """
+        [{"Containers":-1,"Created":1700000000,"Id":"sha256:aa11","Labels":null,"ParentId":"",
+          "RepoDigests":["nginx@sha256:bb22"],"RepoTags":["nginx:1.27","nginx:latest"],"SharedSize":-1,"Size":187000000},
+         {"Containers":-1,"Created":1600000000,"Id":"sha256:cc33","Labels":{},"ParentId":"",
+          "RepoDigests":["<none>@<none>"],"RepoTags":["<none>:<none>"],"SharedSize":-1,"Size":5},
+         {"Id":"sha256:dd44","RepoDigests":null,"RepoTags":["busybox:1"],"Size":4}]
+        """
+
+    /// As Podman 4 answers: extra fields, and null tags for an image built without a name.
+    static let podmanImages = """
+        [{"Id":"sha256:cc97e837","ParentId":"","RepoTags":["localhost/berth-example-web:1.0.0"],
+          "RepoDigests":["localhost/berth-example-web@sha256:cc23d614"],"Created":1796074166,"Size":2131193,
+          "Labels":{"org.opencontainers.image.version":"1.0.0"},"Containers":0,"Names":["localhost/berth-example-web:1.0.0"],
+          "Digest":"sha256:cc23d614","History":["localhost/berth-example-web:1.0.0"]},
+         {"Id":"sha256:ee55","ParentId":"","RepoTags":null,"RepoDigests":null,"Created":1,"Size":1,"Containers":0}]
+        """
+
+    @Test("the image list is decoded from Docker's shape: <none> names and null digests become empty")
+    func decodesDockerImages() async throws {
+        let transport = ScriptedTransport([Self.json(200, Self.dockerImages)])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        #expect(try await engine.listImages() == [
+            ImageSummary(id: "sha256:aa11", repoTags: ["nginx:1.27", "nginx:latest"], repoDigests: ["nginx@sha256:bb22"]),
+            ImageSummary(id: "sha256:cc33"),
+            ImageSummary(id: "sha256:dd44", repoTags: ["busybox:1"]),
+        ])
+        #expect(await transport.requests == [EngineRequests.listImages()])
+    }
+
+    @Test("the image list is decoded from Podman's shape: localhost tags, null tags become empty")
+    func decodesPodmanImages() async throws {
+        let transport = ScriptedTransport([Self.json(200, Self.podmanImages)])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        #expect(try await engine.listImages() == [
+            ImageSummary(
+                id: "sha256:cc97e837", repoTags: ["localhost/berth-example-web:1.0.0"],
+                repoDigests: ["localhost/berth-example-web@sha256:cc23d614"]
+            ),
+            ImageSummary(id: "sha256:ee55"),
+        ])
+    }
+
+    @Test("an image list entry without an id is a malformed response naming the image list")
+    func malformedImages() async throws {
+        let transport = ScriptedTransport([Self.json(200, #"[{"RepoTags":["x:1"]}]"#)])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        let error = await #expect(throws: EngineError.self) { try await engine.listImages() }
+        #expect(error?.code == .malformedResponse)
+        #expect(error?.description.contains("cannot read the image list: missing \"Id\" at [0]") == true, "\(String(describing: error))")
+    }
+
     @Test("version and create read their JSON answers")
     func decodesVersionAndCreate() async throws {
         let transport = ScriptedTransport([
@@ -104,6 +156,14 @@ import Testing
         #expect(notJSON?.description.hasPrefix("the engine at unix:///run/test.sock sent a malformed response: cannot read the version") == true)
         let missingID = await #expect(throws: EngineError.self) { try await engine.listContainers(labels: [:]) }
         #expect(missingID?.description.contains("missing \"Id\" at [0]") == true, "\(String(describing: missingID))")
+    }
+
+    @Test("the reason is the failure in a few words, without the endpoint")
+    func reasons() {
+        #expect(EngineError.unreachable(endpoint: "tcp://h:1", reason: "Connection refused").reason == "Connection refused")
+        #expect(EngineError.timeout(endpoint: "tcp://h:1", after: .seconds(2)).reason == "no answer within 2s")
+        #expect(EngineError.status(404, message: "No such image: x", endpoint: "e").reason == "No such image: x")
+        #expect(EngineError.cancelled(endpoint: "e").reason == "cancelled")
     }
 
     @Test("durations in messages read as people write them")

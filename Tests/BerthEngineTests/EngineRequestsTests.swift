@@ -41,6 +41,11 @@ import Testing
         #expect(request.path.hasSuffix("%5B%22k%3Da%20b%2F%C3%BC%22%5D%7D"))
     }
 
+    @Test("the image list is one GET without a query or body")
+    func listImages() {
+        #expect(EngineRequests.listImages() == HTTPRequest(method: "GET", path: "/v1.41/images/json"))
+    }
+
     @Test("create posts the name in the query and the spec as JSON with sorted keys")
     func createFull() throws {
         let spec = ContainerSpec(

@@ -104,6 +104,62 @@ import BerthEngine
         #expect(await engine.containers.isEmpty)
     }
 
+    @Test("images given at init and seeded later are listed; listing is recorded and can fail")
+    func images() async throws {
+        let given = ImageSummary(id: "sha256:aa11", repoTags: ["localhost/web:1.0.0"], repoDigests: ["localhost/web@sha256:bb22"])
+        let engine = InMemoryEngine(images: [given])
+        await engine.seedImage(reference: "localhost/worker:1.0.0", id: "sha256:cc33")
+        await engine.seedImage(reference: "localhost/web:latest", id: "sha256:aa11")  // a second tag on the same image
+        #expect(try await engine.listImages() == [
+            ImageSummary(id: "sha256:aa11", repoTags: ["localhost/web:1.0.0", "localhost/web:latest"], repoDigests: ["localhost/web@sha256:bb22"]),
+            ImageSummary(id: "sha256:cc33", repoTags: ["localhost/worker:1.0.0"]),
+        ])
+        await engine.seedImage(reference: "localhost/web:latest")  // the tag moves to a new image
+        let moved = try await engine.listImages()
+        #expect(moved.count == 3)
+        #expect(moved[0].repoTags == ["localhost/web:1.0.0"])
+        #expect(moved[2].repoTags == ["localhost/web:latest"] && moved[2].id.hasPrefix("sha256:") && moved[2].id != "sha256:aa11")
+
+        let down = EngineError.unreachable(endpoint: InMemoryEngine.endpointName, reason: "Connection refused")
+        await engine.fail(.images, with: down)
+        let error = await #expect(throws: EngineError.self) { try await engine.listImages() }
+        #expect(error == down)
+        #expect(await engine.calls == ["images", "images", "images"])
+    }
+
+    @Test("with images registered, creating from any other image is Docker's 404 naming it")
+    func missingImage() async throws {
+        let engine = InMemoryEngine()
+        await engine.seedImage(reference: "localhost/web:1.0.0", id: "sha256:aa11")
+        let error = await #expect(throws: EngineError.self) {
+            try await engine.createContainer(name: "web-1", spec: ContainerSpec(image: "localhost/web:9.9.9"))
+        }
+        #expect(error?.isNotFound == true && error?.engineMessage == "No such image: localhost/web:9.9.9")
+        #expect(await engine.containers.isEmpty)
+        // By tag, by id and by short id all name it.
+        _ = try await engine.createContainer(name: "web-1", spec: web)
+        _ = try await engine.createContainer(name: "web-2", spec: ContainerSpec(image: "sha256:aa11"))
+        _ = try await engine.createContainer(name: "web-3", spec: ContainerSpec(image: "aa11"))
+        #expect(await engine.containers.map(\.name) == ["web-1", "web-2", "web-3"])
+    }
+
+    @Test("a reference without a tag means :latest")
+    func latestTag() async throws {
+        let engine = InMemoryEngine(images: [ImageSummary(id: "sha256:aa11", repoTags: ["localhost/web:latest"])])
+        _ = try await engine.createContainer(name: "web-1", spec: ContainerSpec(image: "localhost/web"))
+        let error = await #expect(throws: EngineError.self) {
+            try await engine.createContainer(name: "web-2", spec: ContainerSpec(image: "localhost/web:1.0.0"))
+        }
+        #expect(error?.status == 404)
+    }
+
+    @Test("with no images registered (image labels alone do not count), any image will do")
+    func noImagesAnyImage() async throws {
+        let engine = InMemoryEngine(imageLabels: ["localhost/other:1": ["a": "b"]])
+        _ = try await engine.createContainer(name: "web-1", spec: web)
+        #expect(try await engine.listImages().isEmpty)
+    }
+
     @Test("seeded state can change behind Berth's back")
     func setState() async throws {
         let engine = InMemoryEngine()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BerthEngine
+import BerthTestSupport
 
 /// ``SocketTransport`` against small local listeners: no container engine needed.
 @Suite struct SocketTransportTests {

@@ -12,7 +12,7 @@ import Testing
 /// file and (with `BERTH_TEST_POSTGRES_URL`) a fresh PostgreSQL database. The engine is the in-memory one.
 @Suite struct MigrationHistoryTests {
     struct NoHealth: HealthProbe {
-        func isHealthy(host: String, port: Int, path: String, timeout: Duration) async -> Bool { true }
+        func check(host: String, port: Int, path: String, timeout: Duration) async -> HealthCheckResult { .healthy(status: 200) }
     }
 
     func observer() -> Observer { Observer(engine: InMemoryEngine(), health: NoHealth()) }

@@ -360,6 +360,11 @@ actor CountingEngine: ContainerEngine {
         return try await inner.listContainers(labels: labels)
     }
 
+    func listImages() async throws(EngineError) -> [ImageSummary] {
+        calls.append("images")
+        return try await inner.listImages()
+    }
+
     func createContainer(name: String, spec: ContainerSpec) async throws(EngineError) -> String {
         calls.append("create \(name)")
         return try await inner.createContainer(name: name, spec: spec)

@@ -19,7 +19,9 @@ import Testing
     /// Answers every HTTP health check with `answer`, without a network.
     struct FixedHealth: HealthProbe {
         var answer: Bool
-        func isHealthy(host: String, port: Int, path: String, timeout: Duration) async -> Bool { answer }
+        func check(host: String, port: Int, path: String, timeout: Duration) async -> HealthCheckResult {
+            answer ? .healthy(status: 200) : .unhealthy(status: 503)
+        }
     }
 
     @Test("a fault injected into the engine's list surfaces as an ObserveError naming the engine")

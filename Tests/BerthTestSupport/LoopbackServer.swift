@@ -2,16 +2,16 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// A TCP listener on 127.0.0.1 for transport tests: it serves one connection with canned bytes,
+/// A TCP listener on 127.0.0.1 for transport and health-check tests: it serves one connection with canned bytes,
 /// or (with `serving: false`) accepts nothing, so clients connect and then wait forever.
-final class LoopbackServer: Sendable {
-    let port: Int
+public final class LoopbackServer: Sendable {
+    public let port: Int
     private let descriptor: Int32
     private let request = Mutex<[UInt8]?>(nil)
 
     /// Listens on a free port; when `serving`, answers the first connection with `pieces`,
     /// written one by one with a pause between them, then closes it.
-    init(serving: Bool = true, pieces: [String] = []) throws {
+    public init(serving: Bool = true, pieces: [String] = []) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.EIO) }
         self.descriptor = descriptor
@@ -47,12 +47,12 @@ final class LoopbackServer: Sendable {
     }
 
     /// The request the server read, as text (nil until one arrived).
-    var receivedRequest: String? {
+    public var receivedRequest: String? {
         request.withLock { $0.map { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// A port on 127.0.0.1 that nothing listens on (free at the time of asking).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let server = try LoopbackServer(serving: false)
         return server.port
     }
