@@ -85,10 +85,11 @@ public struct DesiredStateResolver: Sendable {
                    let templateText = String(validating: template, as: UTF8.self) {
                     maskedConfigs[config.name] = text
                     let prefixes = SecretMask.linePrefixes(template: templateText, secretPlaceholders: secretPlaceholders)
-                    masks[config.name] = SecretMask(
-                        values: secretValues, linePrefixes: prefixes.prefixes,
-                        keepingOnly: prefixes.hasBarePlaceholder ? Set(text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)) : nil
-                    )
+                    let mask = SecretMask(values: secretValues, linePrefixes: prefixes.prefixes)
+                    // A secret that starts a line, or spans lines, has no prefix to find it by in an old file:
+                    // then every old line that is not also a line of the new content is masked whole.
+                    let bare = prefixes.hasBarePlaceholder || secretValues.contains { $0.contains("\n") }
+                    masks[config.name] = bare ? mask.maskingLinesAbsent(from: text) : mask
                 }
             } catch {
                 problems.append("config \(config.name): cannot read the template \(config.template): \(error.reason)")

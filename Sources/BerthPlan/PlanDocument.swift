@@ -3,7 +3,7 @@ public import Foundation
 
 /// A plan on disk (`plan --out`) and in the journal: a versioned document of its own, not the internal
 /// `Plan` type, so that the format changes only on purpose. It holds hashes and secret references,
-/// never a secret's value. Keys are snake_case; the top level carries `format_version`.
+/// never a secret's value. The top level carries `format_version`; its own keys are snake_case.
 public struct PlanDocument: Codable, Sendable {
     public static let formatVersion = "1"
 
@@ -13,6 +13,11 @@ public struct PlanDocument: Codable, Sendable {
     public var fingerprint: String
     public var problems: [String]
     public var actions: [Action]
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version"
+        case project, environment, fingerprint, problems, actions
+    }
 
     public struct Action: Codable, Sendable {
         public var id: String
@@ -25,9 +30,15 @@ public struct PlanDocument: Codable, Sendable {
         public var effect: PlanAction.Effect
         public var undo: PlanAction.Undo
         public var target: Target
+
+        enum CodingKeys: String, CodingKey {
+            case dependsOn = "depends_on"
+            case id, type, resource, cause, changes, diff, effect, undo, target
+        }
     }
 
-    /// Exactly one member is set.
+    /// Exactly one member is set. Keys inside targets are the model's own (camelCase): label names and
+    /// variable names are data, and no key strategy may touch them.
     public struct Target: Codable, Sendable {
         public var migration: MigrationStep?
         public var config: ConfigWrite?
@@ -86,18 +97,15 @@ public struct PlanDocument: Codable, Sendable {
         return Plan(environment: environment, project: project, fingerprint: fingerprint, actions: restored, problems: problems)
     }
 
-    /// Pretty JSON, keys sorted, snake_case.
+    /// Pretty JSON, keys sorted.
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         return try encoder.encode(self)
     }
 
     public static func decode(_ data: Data) throws -> PlanDocument {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(PlanDocument.self, from: data)
+        try JSONDecoder().decode(PlanDocument.self, from: data)
     }
 }
 

@@ -37,11 +37,11 @@ public struct Preflight: Hashable, Sendable {
                     "\(action.resource): the image \(blueprint.image) is not in the container engine; Berth never pulls: build or load it on the engine's host first (podman load, docker load)"
                 )
             }
-            let taken = blueprint.hostPorts.filter { takenPorts.contains($0) }
+            let taken = blueprint.hostPorts.filter { port in takenPorts.contains { $0.overlaps(port) } }
             guard !taken.isEmpty else { continue }
             let freedBefore = Self.containersFreed(before: action, in: byID)
             for port in taken {
-                let holders = observed.containers.filter { $0.isRunning && $0.ports.contains(port) }
+                let holders = observed.containers.filter { $0.isRunning && $0.ports.contains { $0.overlaps(port) } }
                 if let holder = holders.first, freedBefore.contains(holder.id) { continue }
                 let who = holders.first.map { "the container \($0.name), which this plan does not stop first" } ?? "another process"
                 checked.problems.append("\(action.resource): host port \(port) is taken by \(who)")

@@ -5,11 +5,13 @@ import BerthModel
 enum PlanFixtures {
     static func environment(
         webImage: String = "localhost/web:1.0.0", webReplicas: Int = 2, webStrategy: DeployStrategy = .startFirst,
-        workerDependsOnWeb: Bool = true, webPort: String = "80"
+        workerDependsOnWeb: Bool = true, webPort: String = "80", webEnvironment: [EnvironmentVariable] = [],
+        webHealth: HealthCheck? = nil
     ) -> Environment {
         let web = Service(
-            name: "web", image: try! ImageReference(parsing: webImage), ports: [try! PortMapping(parsing: webPort)],
-            configs: [ConfigMount(config: "app-env", target: "/etc/app.env")],
+            name: "web", image: try! ImageReference(parsing: webImage), environment: webEnvironment,
+            ports: [try! PortMapping(parsing: webPort)],
+            configs: [ConfigMount(config: "app-env", target: "/etc/app.env")], healthcheck: webHealth,
             dependsOn: [Dependency(service: "database", condition: .migrationsApplied)], replicas: webReplicas, strategy: webStrategy
         )
         let worker = Service(
@@ -30,14 +32,18 @@ enum PlanFixtures {
         )
     }
 
-    static func desired(_ environment: Environment = environment(), configHash: String = "c0ffee") -> DesiredState {
+    static func desired(
+        _ environment: Environment = environment(), configHash: String = "c0ffee", secretHashes: [String: String] = [:],
+        maskedConfig: String? = nil
+    ) -> DesiredState {
         let configHashes = ["app-env": configHash]
         var specs: [String: ServiceSpec] = [:]
         for service in environment.services {
-            specs[service.name] = ServiceSpec(service: service, configHashes: configHashes, secretHashes: [:])
+            specs[service.name] = ServiceSpec(service: service, configHashes: configHashes, secretHashes: secretHashes)
         }
         return DesiredState(
-            environment: environment, configHashes: configHashes, migrationChecksums: ["1": "aaa", "2": "bbb"], specs: specs
+            environment: environment, configHashes: configHashes, migrationChecksums: ["1": "aaa", "2": "bbb"], specs: specs,
+            maskedConfigs: maskedConfig.map { ["app-env": $0] } ?? [:]
         )
     }
 
@@ -47,7 +53,13 @@ enum PlanFixtures {
         for service in desired.environment.services {
             let spec = desired.specs[service.name]!
             for replica in 1...max(service.replicas, 1) where replica <= service.replicas {
-                containers.append(container(service: service.name, replica: replica, image: service.image.text, spec: spec))
+                    var container = container(service: service.name, replica: replica, image: service.image.text, spec: spec)
+                container.ports = service.ports.compactMap { mapping in
+                    mapping.hostPort(forReplica: replica - 1).map {
+                        HostPort(hostIP: mapping.hostIP, port: $0, protocol: mapping.protocol.rawValue)
+                    }
+                }
+                containers.append(container)
             }
         }
         return ObservedState(
@@ -69,6 +81,7 @@ enum PlanFixtures {
             labels: [
                 BerthLabel.project: "shop", BerthLabel.environment: "dev", BerthLabel.service: service,
                 BerthLabel.replica: "\(replica)", BerthLabel.specHash: spec.hash, BerthLabel.specParts: spec.partsLabel,
+                BerthLabel.spec: spec.recorded?.label ?? "",
             ]
         )
     }

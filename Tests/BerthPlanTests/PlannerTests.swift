@@ -37,40 +37,73 @@ import BerthPlan
         let before = PlanFixtures.desired()
         let after = PlanFixtures.desired(PlanFixtures.environment(webImage: "localhost/web:1.1.0"))
         let plan = Planner.plan(desired: after, observed: PlanFixtures.converged(before))
+        let name = "shop-dev-web-%d-\(after.specs["web"]!.hash.prefix(8))"
         #expect(plan.lines == [
             "create container:web-1: image changed localhost/web:1.0.0 -> localhost/web:1.1.0",
-            "remove container:web-1 after [create:container:web-1]: image changed localhost/web:1.0.0 -> localhost/web:1.1.0",
+            "remove container:web-1 after [create:container:web-1]: replaced by \(name.replacingOccurrences(of: "%d", with: "1"))",
             "create container:web-2 after [remove:container:web-1]: image changed localhost/web:1.0.0 -> localhost/web:1.1.0",
-            "remove container:web-2 after [create:container:web-2]: image changed localhost/web:1.0.0 -> localhost/web:1.1.0",
+            "remove container:web-2 after [create:container:web-2]: replaced by \(name.replacingOccurrences(of: "%d", with: "2"))",
         ])
         #expect(plan.summary == Plan.Summary(create: 0, update: 2, delete: 0))
         let change = plan.actions[0].changes.first { $0.field == "image" }
         #expect(change == FieldChange(field: "image", before: "localhost/web:1.0.0", after: "localhost/web:1.1.0"))
+        #expect(plan.actions.map(\.undo) == [.removeCreated, .none, .removeCreated, .none])
     }
 
-    @Test("start-first on a fixed host port replaces one replica at a time, old before new")
+    @Test("start-first on a fixed host port: the old replica stops (freeing the port), the new one starts, then the old one goes")
     func startFirstOnFixedPort() {
         let before = PlanFixtures.desired(PlanFixtures.environment(webPort: "127.0.0.1:8080-8081:80"))
         let after = PlanFixtures.desired(PlanFixtures.environment(webImage: "localhost/web:1.1.0", webPort: "127.0.0.1:8080-8081:80"))
-        let cause = "image changed localhost/web:1.0.0 -> localhost/web:1.1.0 (one replica at a time: its host port is fixed)"
-        #expect(Planner.plan(desired: after, observed: PlanFixtures.converged(before)).lines == [
-            "remove container:web-1: \(cause)",
-            "create container:web-1 after [remove:container:web-1]: \(cause)",
-            "remove container:web-2 after [create:container:web-1]: \(cause)",
-            "create container:web-2 after [remove:container:web-2]: \(cause)",
+        let plan = Planner.plan(desired: after, observed: PlanFixtures.converged(before))
+        let old = before.specs["web"]!.hash.prefix(8), new = after.specs["web"]!.hash.prefix(8)
+        let why = "kept until its replacement is healthy (its host port must be free for the new container)"
+        #expect(plan.lines == [
+            "stop container:web-1: shop-dev-web-1-\(old) stops, \(why)",
+            "create container:web-1 after [stop:container:web-1]: image changed localhost/web:1.0.0 -> localhost/web:1.1.0",
+            "remove container:web-1 after [create:container:web-1]: replaced by shop-dev-web-1-\(new)",
+            "stop container:web-2 after [remove:container:web-1]: shop-dev-web-2-\(old) stops, \(why)",
+            "create container:web-2 after [stop:container:web-2]: image changed localhost/web:1.0.0 -> localhost/web:1.1.0",
+            "remove container:web-2 after [create:container:web-2]: replaced by shop-dev-web-2-\(new)",
         ])
+        // Undo of a failed replacement: the new container goes, the old one starts again.
+        #expect(plan.actions.map(\.undo) == [.startAgain, .removeCreated, .none, .startAgain, .removeCreated, .none])
     }
 
-    @Test("recreate: the old container goes before the new one starts")
+    @Test("recreate: the old container stops before the new one starts, and is removed only after it")
     func recreate() {
         let before = PlanFixtures.desired(PlanFixtures.environment(webStrategy: .recreate))
         let after = PlanFixtures.desired(PlanFixtures.environment(webImage: "localhost/web:2.0.0", webStrategy: .recreate))
-        #expect(lines(after, PlanFixtures.converged(before)) == [
-            "remove container:web-1: image changed localhost/web:1.0.0 -> localhost/web:2.0.0",
-            "create container:web-1 after [remove:container:web-1]: image changed localhost/web:1.0.0 -> localhost/web:2.0.0",
-            "remove container:web-2 after [create:container:web-1]: image changed localhost/web:1.0.0 -> localhost/web:2.0.0",
-            "create container:web-2 after [remove:container:web-2]: image changed localhost/web:1.0.0 -> localhost/web:2.0.0",
+        #expect(lines(after, PlanFixtures.converged(before)).map { $0.prefix { $0 != ":" } + ($0.contains("after") ? " ..." : "") } == [
+            "stop container", "create container ...", "remove container ...", "stop container ...", "create container ...",
+            "remove container ...",
         ])
+        let plan = Planner.plan(desired: after, observed: PlanFixtures.converged(before))
+        #expect(plan.actions.map(\.id) == [
+            "stop:container:web-1", "create:container:web-1", "remove:container:web-1",
+            "stop:container:web-2", "create:container:web-2", "remove:container:web-2",
+        ])
+        #expect(plan.actions[0].cause.hasSuffix("(recreate: the old container stops first)"))
+    }
+
+    @Test("a new container with an HTTP health check on a fixed port is waited for before the old one goes")
+    func healthGate() {
+        let check = HealthCheck(
+            check: .http(HTTPCheck(url: "http://localhost:80/health", containerPort: 80, path: "/health")),
+            interval: TimeSpan(milliseconds: 2000), timeout: TimeSpan(milliseconds: 1000), retries: 3,
+            startPeriod: TimeSpan(milliseconds: 0)
+        )
+        let before = PlanFixtures.desired(PlanFixtures.environment(webReplicas: 1, webPort: "127.0.0.1:8080:80", webHealth: check))
+        let after = PlanFixtures.desired(PlanFixtures.environment(
+            webImage: "localhost/web:1.1.0", webReplicas: 1, webPort: "127.0.0.1:8080:80", webHealth: check
+        ))
+        let plan = Planner.plan(desired: after, observed: PlanFixtures.converged(before))
+        #expect(plan.actions.map(\.id) == [
+            "stop:container:web-1", "create:container:web-1", "wait-healthy:container:web-1", "remove:container:web-1",
+        ])
+        guard case .health(let gate) = plan.actions[2].target else { Issue.record("no health gate"); return }
+        #expect(gate.host == "127.0.0.1" && gate.port == 8080 && gate.path == "/health" && gate.retries == 3)
+        #expect(gate.container == plan.actions[1].blueprintName)
+        #expect(plan.summary == Plan.Summary(create: 0, update: 1, delete: 0))
     }
 
     @Test("a config change writes the file first and replaces only the services that mount it")
@@ -78,13 +111,15 @@ import BerthPlan
         let before = PlanFixtures.desired()
         let after = PlanFixtures.desired(configHash: "d00d")
         let plan = Planner.plan(desired: after, observed: PlanFixtures.converged(before))
-        #expect(plan.lines == [
-            "write-config config:app-env: config app-env content changed",
-            "create container:web-1 after [write-config:config:app-env]: config app-env content changed",
-            "remove container:web-1 after [create:container:web-1]: config app-env content changed",
-            "create container:web-2 after [write-config:config:app-env, remove:container:web-1]: config app-env content changed",
-            "remove container:web-2 after [create:container:web-2]: config app-env content changed",
+        #expect(plan.lines.map { String($0.prefix { $0 != ":" }) + ":" + $0.split(separator: ":").last! } == [
+            "write-config config: config app-env content changed",
+            "create container: config app-env content changed",
+            "remove container: replaced by shop-dev-web-1-\(after.specs["web"]!.hash.prefix(8))",
+            "create container: config app-env content changed",
+            "remove container: replaced by shop-dev-web-2-\(after.specs["web"]!.hash.prefix(8))",
         ])
+        #expect(plan.actions[1].dependsOn == ["write-config:config:app-env"])
+        #expect(plan.actions[0].undo == .restoreConfig)
     }
 
     @Test("a config edited by hand is written back, and its containers replaced to drop the old file")
@@ -94,12 +129,55 @@ import BerthPlan
         observed.configs[0].sha256 = "edited"
         let plan = Planner.plan(desired: desired, observed: observed)
         #expect(plan.lines.first == "write-config config:app-env: config app-env content changed")
-        #expect(plan.lines.dropFirst().allSatisfy { $0.hasSuffix(": config app-env rewritten") && $0.contains("container:web-") })
+        #expect(plan.actions.filter { $0.kind == .create }.allSatisfy { $0.cause == "config app-env rewritten" })
         #expect(plan.actions.count == 5)
-        // The replacement gets a fresh name: the spec is the same, the file is not.
+        // The replacement gets a name of its own: the spec is the same, the file is not.
         guard let create = plan.actions.first(where: { $0.kind == .create }),
               case .newContainer(let blueprint) = create.target else { Issue.record("no create"); return }
         #expect(blueprint.name.hasSuffix("-2"))
+    }
+
+    @Test("an environment variable change names the variable and both values; a secret's only as (sensitive)")
+    func environmentChange() {
+        let old = [
+            EnvironmentVariable(name: "LOG_LEVEL", value: .literal("info")),
+            EnvironmentVariable(name: "TOKEN", value: .secret("token")),
+        ]
+        let new = [
+            EnvironmentVariable(name: "LOG_LEVEL", value: .literal("debug")),
+            EnvironmentVariable(name: "TOKEN", value: .secret("token")),
+            EnvironmentVariable(name: "REGION", value: .literal("eu")),
+        ]
+        let before = PlanFixtures.desired(PlanFixtures.environment(webEnvironment: old), secretHashes: ["token": "aaaa"])
+        let after = PlanFixtures.desired(PlanFixtures.environment(webEnvironment: new), secretHashes: ["token": "bbbb"])
+        let plan = Planner.plan(desired: after, observed: PlanFixtures.converged(before))
+        let create = plan.actions[0]
+        #expect(create.cause == "environment LOG_LEVEL info -> debug, REGION (unset) -> eu, TOKEN (sensitive) -> (sensitive)")
+        #expect(create.changes.filter { $0.field.hasPrefix("environment.") } == [
+            FieldChange(field: "environment.LOG_LEVEL", before: "info", after: "debug"),
+            FieldChange(field: "environment.REGION", before: nil, after: "eu"),
+            FieldChange(field: "environment.TOKEN", before: "(sensitive)", after: "(sensitive)"),
+        ])
+    }
+
+    @Test("a port change shows the ports before and after")
+    func portsChange() {
+        let before = PlanFixtures.desired(PlanFixtures.environment(webReplicas: 1, webPort: "127.0.0.1:8080:80"))
+        let after = PlanFixtures.desired(PlanFixtures.environment(webReplicas: 1, webPort: "127.0.0.1:9090:80"))
+        let plan = Planner.plan(desired: after, observed: PlanFixtures.converged(before))
+        let create = plan.actions.first { $0.kind == .create }
+        #expect(create?.cause == "ports 127.0.0.1:8080:80 -> 127.0.0.1:9090:80")
+        #expect(create?.changes.first == FieldChange(field: "ports", before: "127.0.0.1:8080:80", after: "127.0.0.1:9090:80"))
+    }
+
+    @Test("a config change shows its changed lines as a unified diff of masked texts")
+    func configDiff() {
+        let before = PlanFixtures.desired()
+        let after = PlanFixtures.desired(configHash: "d00d", maskedConfig: "LOG_LEVEL=debug\nTOKEN=(sensitive)\n")
+        var observed = PlanFixtures.converged(before)
+        observed.configs[0].maskedContent = "LOG_LEVEL=info\nTOKEN=(sensitive)\n"
+        let plan = Planner.plan(desired: after, observed: observed)
+        #expect(plan.actions[0].diff == ["@@ -1,2 +1,2 @@", "-LOG_LEVEL=info", "+LOG_LEVEL=debug", " TOKEN=(sensitive)"])
     }
 
     @Test("a config whose mode changed is rewritten with the mode as the change")
@@ -127,9 +205,10 @@ import BerthPlan
         var observed = PlanFixtures.converged(desired)
         observed.containers.removeAll { $0.service == "worker" }
         observed.containers[0].image = "localhost/web:6.6.6"
+        let name = "shop-dev-web-1-\(desired.specs["web"]!.hash.prefix(8))"
         #expect(lines(desired, observed) == [
             "create container:web-1: image changed localhost/web:6.6.6 -> localhost/web:1.0.0",
-            "remove container:web-1 after [create:container:web-1]: image changed localhost/web:6.6.6 -> localhost/web:1.0.0",
+            "remove container:web-1 after [create:container:web-1]: replaced by \(name)-2",
             "create container:worker-1 after [create:container:web-1, remove:container:web-1]: container worker-1 is missing",
         ])
     }
