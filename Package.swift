@@ -94,7 +94,13 @@ let package = Package(
         ),
 
         // Marked fixtures and helpers, shared by the test targets.
-        .target(name: "BerthTestSupport", dependencies: ["BerthCore"], path: "Tests/BerthTestSupport", swiftSettings: settings),
+        .target(
+            name: "BerthTestSupport",
+            dependencies: [
+                "BerthCore", "BerthModel", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan", "BerthApply", "BerthSession",
+            ],
+            path: "Tests/BerthTestSupport", swiftSettings: settings
+        ),
         .testTarget(name: "BerthYAMLTests", dependencies: ["BerthCore", "BerthYAML"], swiftSettings: settings),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthCore", "BerthModel"], swiftSettings: settings),
         .testTarget(
@@ -125,6 +131,13 @@ let package = Package(
         .testTarget(
             name: "BerthApplyTests",
             dependencies: ["BerthCore", "BerthApply", "BerthPlan", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthSession", "BerthTestSupport"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "BerthSessionTests",
+            dependencies: [
+                "BerthCore", "BerthModel", "BerthEngine", "BerthObserve", "BerthPlan", "BerthApply", "BerthSession", "BerthTestSupport",
+            ],
             swiftSettings: settings
         ),
         .testTarget(

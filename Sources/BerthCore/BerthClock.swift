@@ -33,7 +33,8 @@ public struct SystemClock: BerthClock {
 }
 
 /// A clock for tests: time moves only when someone sleeps on it (or `advance` is called), and a
-/// sleep returns at once after moving it. A wait of minutes takes no time, and every wait is counted.
+/// sleep returns after moving it and one real millisecond (so a loop that waits on it, a lease
+/// renewal, cannot spin). A wait of minutes takes no time, and every wait is counted.
 public final class TestClock: BerthClock {
     private struct State {
         var elapsed: Duration = .zero
@@ -62,6 +63,6 @@ public final class TestClock: BerthClock {
             $0.elapsed += max(duration, .zero)
             $0.sleeps.append(duration)
         }
-        await Task.yield()
+        try await Task.sleep(for: .milliseconds(1))
     }
 }

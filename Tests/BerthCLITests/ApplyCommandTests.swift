@@ -15,12 +15,14 @@ import BerthCore
 struct ApplyCommandTests {
     static let devSecret = "dev-token-not-secret"
 
-    @Test("a cold apply converges dev: no changes left, both web replicas answer, history has one apply of 8 actions")
+    @Test("a cold apply converges dev: no changes left, both web replicas answer, history has one apply of 10 actions")
     func coldApply() async throws {
         try await ApplyProject.with { project in
             let apply = try await project.berth(["apply", "--env", "dev", "--yes"])
             #expect(apply.status == 0, "\(apply.stderr)")
-            #expect(apply.stdout.contains("Applied 8 actions to dev."), "\(apply.stdout)")
+            #expect(apply.stdout.contains("Applied 10 actions to dev."), "\(apply.stdout)")
+            // Each new web replica is waited for until it answers its health check.
+            #expect(apply.stderr.contains("done wait-healthy container:web-1"), "\(apply.stderr)")
 
             try await project.expectNoChanges()
             for port in project.ports {
@@ -36,7 +38,7 @@ struct ApplyCommandTests {
             #expect(record["status"] as? String == "succeeded")
             #expect(record["finished_at"] is String)
             let actions = record["actions"] as? [[String: Any]] ?? []
-            #expect(actions.count == 8)
+            #expect(actions.count == 10)
             #expect(actions.allSatisfy { $0["status"] as? String == "done" }, "\(actions)")
             #expect(Set(actions.compactMap { $0["resource"] as? String }) == [
                 "migration:1", "migration:2", "migration:3", "migration:4", "config:app-env",
@@ -120,11 +122,17 @@ struct ApplyCommandTests {
             #expect(write["type"] as? String == "write-config")
             #expect(write["resource"] as? String == "config:app-env")
             let rest = plan.actions.dropFirst()
+            // Web replicas are on fixed host ports: stop, create, wait for health, remove. The worker recreates.
             for replica in ["container:web-1", "container:web-2", "container:worker-1"] {
                 let types = rest.filter { $0["resource"] as? String == replica }.compactMap { $0["type"] as? String }
-                #expect(types.sorted() == ["create", "remove"], "\(replica): \(types)")
+                let expected = replica.hasPrefix("container:web") ? ["stop", "create", "wait-healthy", "remove"] : ["stop", "create", "remove"]
+                #expect(types == expected, "\(replica): \(types)")
             }
-            #expect(rest.count == 6)
+            #expect(rest.count == 11)
+            // The change shows the line that changed; the secret stays masked.
+            let diff = write["diff"] as? [String] ?? []
+            #expect(diff.contains("-LOG_LEVEL=debug") && diff.contains("+LOG_LEVEL=trace"), "\(diff)")
+            #expect(!diff.joined().contains(Self.devSecret), "\(diff)")
 
             let apply = try await project.berth(["apply", "--env", "dev", "--yes"])
             #expect(apply.status == 0, "\(apply.stderr)")
@@ -287,7 +295,7 @@ struct ApplyCommandTests {
             #expect(migration5?["status"] as? String == "failed")
             let containerStatuses = actions.filter { ($0["resource"] as? String)?.hasPrefix("container:") == true }
                 .compactMap { $0["status"] as? String }
-            #expect(containerStatuses == ["skipped", "skipped", "skipped"], "\(containerStatuses)")
+            #expect(containerStatuses == ["skipped", "skipped", "skipped", "skipped", "skipped"], "\(containerStatuses)")
         }
     }
 

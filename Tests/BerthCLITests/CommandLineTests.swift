@@ -147,7 +147,9 @@ struct PlanCommandTests {
         #expect(document["format_version"] as? String == "1")
         #expect((document["fingerprint"] as? String)?.count == 64)
         let actions = try #require(document["actions"] as? [[String: Any]])
-        #expect(actions.map { $0["type"] as? String } == ["migrate", "migrate", "migrate", "migrate", "write-config", "create", "create", "create"])
+        #expect(actions.map { $0["type"] as? String } == [
+            "migrate", "migrate", "migrate", "migrate", "write-config", "create", "wait-healthy", "create", "wait-healthy", "create",
+        ])
         #expect(actions.last?["resource"] as? String == "container:worker-1")
         #expect((actions.last?["depends_on"] as? [String])?.contains("migrate:migration:4") == true)
         let summary = try #require(document["summary"] as? [String: Int])

@@ -22,13 +22,18 @@ struct LiveObservationTests {
     /// Observe once, then plan and detect drift from that one observation.
     func look(_ project: ObserveProject, engine: any ContainerEngine) async throws -> Snapshot {
         let resolution = try project.resolve()
-        let observed = try await Observer(engine: engine).observe(resolution.desired, secrets: resolution.secrets)
+        let observed = try await Observer(engine: engine).observe(resolution.desired, secrets: resolution.secrets) { name, content in
+            resolution.masked(config: name, content: content)
+        }
         return Snapshot(
             resolution: resolution, observed: observed,
             plan: Planner.plan(desired: resolution.desired, observed: observed),
             drift: Drift.detect(desired: resolution.desired, observed: observed)
         )
     }
+
+    /// `kind resource` per action, in plan order.
+    func steps(_ plan: Plan) -> [String] { plan.actions.map { "\($0.kind.rawValue) \($0.resource)" } }
 
     func container(_ service: String, _ replica: Int, in observed: ObservedState) throws -> ObservedContainer {
         try #require(observed.containers.first { $0.service == service && $0.replica == replica }, "no \(service)-\(replica) observed")
@@ -43,15 +48,19 @@ struct LiveObservationTests {
             #expect(now.observed.configs == [ObservedConfig(name: "app-env", target: target, sha256: nil, mode: nil)])
             #expect(now.observed.migrations == [])
 
-            #expect(now.plan.lines == [
+            #expect(Array(now.plan.lines.prefix(5)) == [
                 "migrate migration:1: V1__create_orders.sql is pending",
                 "migrate migration:2 after [migrate:migration:1]: V2__create_customers.sql is pending",
                 "migrate migration:3 after [migrate:migration:2]: V3__add_order_status.sql is pending",
                 "write-config config:app-env: config app-env is missing at \(target)",
                 "create container:web-1 after [migrate:migration:3, write-config:config:app-env]: container web-1 is missing",
-                "create container:web-2 after [migrate:migration:3, write-config:config:app-env, create:container:web-1]: container web-2 is missing",
-                "create container:worker-1 after [create:container:web-1, create:container:web-2, write-config:config:app-env]: container worker-1 is missing",
             ])
+            // Each web replica is waited for on its health check before the next one, and the worker after both.
+            #expect(steps(now.plan).dropFirst(4) == [
+                "create container:web-1", "wait-healthy container:web-1", "create container:web-2", "wait-healthy container:web-2",
+                "create container:worker-1",
+            ])
+            #expect(now.plan.actions[6].dependsOn == ["migrate:migration:3", "write-config:config:app-env", "wait-healthy:container:web-1"])
             #expect(now.plan.summary == Plan.Summary(create: 7))
             #expect(now.plan.problems.isEmpty)
             let names = now.plan.actions.compactMap { action -> String? in
@@ -132,7 +141,8 @@ struct LiveObservationTests {
 
             let now = try await look(project, engine: engine)
             #expect(now.drift == [DriftItem(resource: "container:web-2", kind: .missing, detail: "no container for web replica 2")])
-            #expect(now.plan.lines == ["create container:web-2: container web-2 is missing"])
+            #expect(steps(now.plan) == ["create container:web-2", "wait-healthy container:web-2"])
+            #expect(now.plan.lines.first == "create container:web-2: container web-2 is missing")
             #expect(now.plan.actions.first?.blueprintName == ObserveProject.containerName("web", replica: 2, now.resolution))
         }
     }
@@ -159,17 +169,17 @@ struct LiveObservationTests {
                 ),
             ])
             let cause = "image changed \(ObserveProject.otherWebImage) -> \(ObserveProject.webImage)"
-            // web is `recreate`: the hand-made container goes first, then the desired one comes under a fresh name.
-            #expect(now.plan.lines == [
-                "remove container:web-1: \(cause)",
-                "create container:web-1 after [remove:container:web-1]: \(cause)",
+            // web is `recreate`: the hand-made container stops first, the desired one comes under a name of its own
+            // and passes its health check, and only then is the hand-made one removed.
+            #expect(steps(now.plan) == [
+                "stop container:web-1", "create container:web-1", "wait-healthy container:web-1", "remove container:web-1",
             ])
+            let create = try #require(now.plan.actions.first { $0.kind == .create })
+            #expect(create.cause == cause)
             #expect(now.plan.actions.first?.target == .container(id: id, name: web1.name))
-            #expect(now.plan.actions.first { $0.kind == .create }?.blueprintName == web1.name + "-2")
-            #expect(
-                now.plan.actions.last?.changes
-                    == [FieldChange(field: "image", before: ObserveProject.otherWebImage, after: ObserveProject.webImage)]
-            )
+            #expect(now.plan.actions.last?.target == .container(id: id, name: web1.name))
+            #expect(create.blueprintName == web1.name + "-2")
+            #expect(create.changes.first == FieldChange(field: "image", before: ObserveProject.otherWebImage, after: ObserveProject.webImage))
             #expect(now.plan.summary == Plan.Summary(update: 1))
         }
     }
@@ -194,7 +204,10 @@ struct LiveObservationTests {
             _ = try await engine.createContainer(name: web2.name, spec: spec)
             let replaced = try await look(project, engine: engine)
             #expect(replaced.drift.map(\.kind) == [.changed])
-            #expect(replaced.plan.lines.first == "remove container:web-2: image changed \(ObserveProject.otherWebImage) -> \(shortName)")
+            #expect(
+                replaced.plan.actions.first { $0.kind == .create }?.cause
+                    == "image changed \(ObserveProject.otherWebImage) -> \(shortName)"
+            )
         }
     }
 
@@ -226,22 +239,23 @@ struct LiveObservationTests {
                 DriftItem(resource: "config:app-env", kind: .configEdited, detail: "\(target): content differs from the desired"),
             ])
             let rewritten = "config app-env rewritten"
-            #expect(edited.plan.lines == [
-                "write-config config:app-env: config app-env content changed",
-                "remove container:web-1 after [write-config:config:app-env]: \(rewritten)",
-                "create container:web-1 after [remove:container:web-1]: \(rewritten)",
-                "remove container:web-2 after [write-config:config:app-env, create:container:web-1]: \(rewritten)",
-                "create container:web-2 after [remove:container:web-2]: \(rewritten)",
-                "remove container:worker-1 after [create:container:web-1, create:container:web-2, remove:container:web-1, remove:container:web-2, write-config:config:app-env]: \(rewritten)",
-                "create container:worker-1 after [remove:container:worker-1]: \(rewritten)",
+            #expect(edited.plan.lines.first == "write-config config:app-env: config app-env content changed")
+            #expect(steps(edited.plan).dropFirst() == [
+                "stop container:web-1", "create container:web-1", "wait-healthy container:web-1", "remove container:web-1",
+                "stop container:web-2", "create container:web-2", "wait-healthy container:web-2", "remove container:web-2",
+                "stop container:worker-1", "create container:worker-1", "remove container:worker-1",
             ])
+            #expect(edited.plan.actions.filter { $0.kind == .create }.allSatisfy { $0.cause == rewritten })
+            // The diff shows the line added by hand going away.
+            #expect(edited.plan.actions[0].diff.contains("-DEBUG=1"), "\(edited.plan.actions[0].diff)")
+            #expect(edited.plan.actions[0].diff.filter { $0.hasPrefix("+") || $0.hasPrefix("-") } == ["-DEBUG=1"])
 
             try FileManager.default.removeItem(atPath: target)
             let deleted = try await look(project, engine: engine)
             #expect(deleted.drift == [DriftItem(resource: "config:app-env", kind: .configMissing, detail: "no file at \(target)")])
             #expect(deleted.plan.lines.first == "write-config config:app-env: config app-env is missing at \(target)")
-            #expect(deleted.plan.lines.dropFirst().allSatisfy { $0.hasSuffix(": \(rewritten)") })
-            #expect(deleted.plan.actions.count == 7)
+            #expect(deleted.plan.actions.filter { $0.kind == .create }.allSatisfy { $0.cause == rewritten })
+            #expect(deleted.plan.actions.count == 12)
         }
     }
 
