@@ -1,5 +1,6 @@
 public import BerthModel
 public import BerthDatabase
+public import BerthCore
 internal import BerthObserve
 internal import Foundation
 
@@ -29,9 +30,13 @@ public struct Migrator {
     public let database: any SQLDatabase
     public let lockTimeout: Duration
 
-    public init(database: any SQLDatabase, lockTimeout: Duration = .seconds(30)) {
+    /// Waits for the locks; Berth runs a migrator on a thread of its own (`Blocking`), so it waits by blocking.
+    public let clock: any BerthClock
+
+    public init(database: any SQLDatabase, lockTimeout: Duration = .seconds(30), clock: any BerthClock = SystemClock()) {
         self.database = database
         self.lockTimeout = lockTimeout
+        self.clock = clock
     }
 
     /// Applies the migrations not yet applied, in version order, and returns their history rows.
@@ -64,11 +69,10 @@ public struct Migrator {
 
         var applied: [AppliedMigration] = []
         for (item, script) in zip(pending, scripts) {
-            let clock = ContinuousClock()
-            let start = clock.now
+            let start = clock.elapsed
             guard let row = try apply(item, script: script) else { continue }
             applied.append(row)
-            report(MigrationOutcome(version: row.version, description: row.description, duration: clock.now - start))
+            report(MigrationOutcome(version: row.version, description: row.description, duration: clock.elapsed - start))
         }
         return applied
     }
@@ -82,14 +86,13 @@ public struct Migrator {
     private func apply(_ item: Planned, script: String) throws(MigrationError) -> AppliedMigration? {
         let migration = item.migration
         try beginWriting(migration)
-        let clock = ContinuousClock()
         let recorded: HistoryRow?
         do throws(DatabaseError) {
             recorded = database.dialect == .sqlite ? try historyRows()[migration.version] : nil
             if recorded == nil {
-                let start = clock.now
+                let start = clock.elapsed
                 try database.execute(script)
-                let milliseconds = (clock.now - start).wholeMilliseconds
+                let milliseconds = (clock.elapsed - start).wholeMilliseconds
                 let rows = try database.query(insertStatement, [
                     .text(migration.version.text), .text(migration.description), .text(item.checksum), .integer(milliseconds),
                 ])
@@ -131,8 +134,7 @@ public struct Migrator {
     /// Opens the migration's transaction. SQLite's `BEGIN IMMEDIATE` waits 5 seconds for another
     /// writer; this keeps trying until `lockTimeout`.
     private func beginWriting(_ migration: Migration) throws(MigrationError) {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: lockTimeout)
+        let deadline = clock.deadline(after: lockTimeout)
         var pause = Duration.milliseconds(10)
         while true {
             do throws(DatabaseError) {
@@ -143,10 +145,10 @@ public struct Migrator {
                     throw MigrationError(.failed(version: migration.version.text, file: migration.path, message: error.description))
                 }
             }
-            guard clock.now < deadline else {
+            guard clock.elapsed < deadline else {
                 throw MigrationError(.lockTimeout(waited: lockTimeout, what: "the write lock of \(target)", holder: nil))
             }
-            Self.sleep(min(pause, clock.now.duration(to: deadline)))
+            clock.sleepBlocking(for: min(pause, deadline - clock.elapsed))
             pause = min(pause * 2, .milliseconds(250))
         }
     }
@@ -249,8 +251,7 @@ public struct Migrator {
         guard let postgres = database as? PostgresDatabase else {
             throw MigrationError(.database(message: "migrating PostgreSQL needs a PostgresDatabase connection, for the advisory lock"))
         }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: lockTimeout)
+        let deadline = clock.deadline(after: lockTimeout)
         var pause = Duration.milliseconds(5)
         while true {
             do throws(DatabaseError) {
@@ -258,10 +259,10 @@ public struct Migrator {
             } catch {
                 throw MigrationError(.database(message: "cannot take the migration lock: \(error)"))
             }
-            guard clock.now < deadline else {
+            guard clock.elapsed < deadline else {
                 throw MigrationError(.lockTimeout(waited: lockTimeout, what: "the migration lock of \(target)", holder: lockHolder()))
             }
-            Self.sleep(min(pause, clock.now.duration(to: deadline)))
+            clock.sleepBlocking(for: min(pause, deadline - clock.elapsed))
             pause = min(pause * 2, .milliseconds(250))
         }
     }
@@ -288,11 +289,6 @@ public struct Migrator {
         if let application = row.string("application_name"), !application.isEmpty { holder += ", application \(application)" }
         if let client = row.string("client") { holder += ", client \(client)" }
         return holder
-    }
-
-    private static func sleep(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
     }
 }
 
@@ -401,10 +397,3 @@ public struct MigrationError: Error, Hashable, Sendable, CustomStringConvertible
     }
 }
 
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    fileprivate var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -1,4 +1,5 @@
 public import BerthDatabase
+import BerthCore
 public import Foundation
 
 #if canImport(Glibc)
@@ -265,12 +266,7 @@ enum Milliseconds {
     }
 
     /// Whole milliseconds of `duration`, rounded down.
-    static func of(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return seconds < 0 ? .min : .max }
-        return scaled.addingSaturating(attoseconds / 1_000_000_000_000_000)
-    }
+    static func of(_ duration: Duration) -> Int64 { duration.wholeMilliseconds }
 
     /// The end of a lease of `lease` from `now`; `.invalidArgument` when the lease is under a millisecond.
     static func expiry(

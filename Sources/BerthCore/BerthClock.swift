@@ -11,6 +11,8 @@ public protocol BerthClock: Sendable {
     var elapsed: Duration { get }
     /// Suspends for `duration`; throws `CancellationError` when the task is cancelled.
     func sleep(for duration: Duration) async throws
+    /// Blocks the calling thread for `duration`: only for code that runs on a thread of its own (`Blocking`).
+    func sleepBlocking(for duration: Duration)
 }
 
 extension BerthClock {
@@ -29,6 +31,11 @@ public struct SystemClock: BerthClock {
 
     public func sleep(for duration: Duration) async throws {
         try await Task.sleep(for: duration)
+    }
+
+    public func sleepBlocking(for duration: Duration) {
+        guard duration > .zero else { return }
+        Thread.sleep(forTimeInterval: duration.seconds)
     }
 }
 
@@ -64,5 +71,12 @@ public final class TestClock: BerthClock {
             $0.sleeps.append(duration)
         }
         try await Task.sleep(for: .milliseconds(1))
+    }
+
+    public func sleepBlocking(for duration: Duration) {
+        state.withLock {
+            $0.elapsed += max(duration, .zero)
+            $0.sleeps.append(duration)
+        }
     }
 }

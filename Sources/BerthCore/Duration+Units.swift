@@ -23,11 +23,18 @@ extension Duration {
         return overflowed ? (seconds < 0 ? .min : .max) : sum
     }
 
-    /// `0.41s`, `12s`, `250ms`: short, for progress lines.
+    /// Whole milliseconds, rounded up: a wait with this timeout never returns before the duration.
+    public var millisecondsRoundedUp: Int64 {
+        let down = wholeMilliseconds
+        return (self - .milliseconds(down)) > .zero && down < .max ? down + 1 : down
+    }
+
+    /// `30s`, `1.5s`, `250ms`: short, for messages and progress lines.
     public var shortDescription: String {
         let milliseconds = wholeMilliseconds
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
         if milliseconds < 1000 { return "\(milliseconds)ms" }
-        let hundredths = (Double(milliseconds) / 10).rounded() / 100
-        return hundredths == hundredths.rounded() ? "\(Int(hundredths))s" : "\(hundredths)s"
+        let tenths = milliseconds / 100
+        return "\(tenths / 10).\(tenths % 10)s"
     }
 }

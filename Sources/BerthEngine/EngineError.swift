@@ -1,3 +1,4 @@
+import BerthCore
 /// Why a call to the container engine failed.
 ///
 /// A struct over a private enum, like SwiftNIO's `FileSystemError`: callers switch on the stable
@@ -157,12 +158,5 @@ public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// "30s", "1.5s", "250ms".
-    static func format(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
-        if milliseconds < 1000 { return "\(milliseconds)ms" }
-        let tenths = milliseconds / 100
-        return "\(tenths / 10).\(tenths % 10)s"
-    }
+    static func format(_ duration: Duration) -> String { duration.shortDescription }
 }

@@ -1,3 +1,4 @@
+import BerthCore
 import Glibc
 import Synchronization
 
@@ -202,9 +203,7 @@ struct SocketConnection: ~Copyable {
 
     /// Rounded up, so a wait never spins with a zero timeout before the deadline.
     private static func milliseconds(_ duration: Duration) -> Int32 {
-        let (seconds, attoseconds) = duration.components
-        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: max(milliseconds, 0))
+        Int32(clamping: max(duration.millisecondsRoundedUp, 0))
     }
 
     static func systemMessage(_ code: Int32) -> String {
