@@ -186,9 +186,13 @@ public struct Executor: Sendable {
             guard SHA256.hex(content) == write.sha256 else {
                 throw ApplyError("\(action.resource): the content of config \(write.name) is not the one the plan was made with")
             }
-            let previous = drivers.configs.read(write.path)
-            try drivers.configs.write(content, to: write.path, mode: write.mode)
-            return .restoreConfig(path: write.path, previous: previous)
+            // fsync'd writes block: they run on a thread of their own (the rule in `Blocking`).
+            let configs = drivers.configs
+            return try await Blocking.run("berth-config") { () throws(ApplyError) -> Reversal in
+                let previous = configs.read(write.path)
+                try configs.write(content, to: write.path, mode: write.mode)
+                return .restoreConfig(path: write.path, previous: previous)
+            }
 
         case .newContainer(let blueprint):
             let spec = try ContainerSpec(blueprint, secrets: inputs.secrets)

@@ -1,9 +1,11 @@
 import Foundation
 
-/// The rule for blocking work: every call that blocks on a database, a socket or a sleep of the
-/// system runs on a thread of its own, never on Swift's cooperative pool (two threads on a
-/// two-core machine: one blocked call there stalls half of every task in the process).
-/// `Blocking.run` is the only way Berth does such work from async code.
+/// The rule for blocking work: every call that blocks on a database, a socket, an fsync or a sleep
+/// of the system runs on a thread of its own, never on Swift's cooperative pool (two threads on a
+/// two-core machine: one blocked call there stalls half of every task in the process). From async
+/// code Berth does such work through `Blocking.run` (migrations, history reads, lock calls, config
+/// writes), a serial queue of its own (the journal), or a thread per exchange (the engine's and the
+/// health probe's sockets, `SocketTransport`). Sync code that already runs there may block (the migrator).
 public enum Blocking {
     /// Runs `work` on a new thread and resumes the caller with its result.
     public static func run<Value: Sendable, Failure: Error>(

@@ -77,10 +77,26 @@ public struct ApplySession: Sendable {
         let store = try context.stateStore(environment.state.store, resolution.secrets)
         let lock = EnvironmentLock(store: store, key: key, context: context)
         try await lock.acquire(timeout: options.lockTimeout)
-        defer { lock.release() }
-        let lease = lock.keepAlive(on: try context.stateStore(environment.state.store, resolution.secrets))
-        defer { lease.stop() }
-        recoverInterrupted(store, key: key)
+        let outcome: Result<Outcome, SessionError>
+        do throws(SessionError) {
+            let lease = lock.keepAlive(on: try context.stateStore(environment.state.store, resolution.secrets))
+            defer { lease.stop() }
+            outcome = .success(try await locked(options, environment: environment, resolution: resolution, store: store, lease: lease))
+        } catch {
+            outcome = .failure(error)
+        }
+        await lock.release()
+        return try outcome.get()
+    }
+
+    /// Everything an apply does while it holds the environment's lock.
+    private func locked(
+        _ options: Options, environment: Environment, resolution: DesiredStateResolver.Resolution, store: any StateStore,
+        lease: LeaseKeeper
+    ) async throws(SessionError) -> Outcome {
+        let pipeline = Pipeline(context)
+        let key = Self.key(environment)
+        await recoverInterrupted(store, key: key)
 
         let observed = try await pipeline.observe(resolution)
         let fresh = try await pipeline.plan(resolution, observed: observed)
@@ -95,7 +111,7 @@ public struct ApplySession: Sendable {
         )
         defer { connection.close() }
         let journal = Journal(store: store, environment: key, context: context)
-        try journal.begin(plan)
+        try await journal.begin(plan)
         let executor = Executor(
             drivers: Executor.Drivers(
                 engine: try context.engine(environment.engine.host), configs: context.configs, health: context.health,
@@ -107,7 +123,7 @@ public struct ApplySession: Sendable {
             plan, inputs: Executor.Inputs(secrets: resolution.secrets, configs: resolution.renderedConfigs), observer: journal,
             halt: { lease.lost }
         )
-        let status = journal.finish(report)
+        let status = await journal.finish(report)
         return .applied(Applied(plan: plan, report: report, id: journal.id, status: status))
     }
 
@@ -135,21 +151,24 @@ public struct ApplySession: Sendable {
     }
 
     /// An apply whose process died is marked interrupted; this apply converges what it left.
-    private func recoverInterrupted(_ store: any StateStore, key: String) {
-        let unfinished: [ApplyRecord]
-        do {
-            unfinished = try store.unfinishedApplies(environment: key)
-        } catch {
-            context.events.notice(.warning("cannot read the journal for interrupted applies: \(error)"))
-            return
-        }
-        for record in unfinished {
+    private func recoverInterrupted(_ store: any StateStore, key: String) async {
+        let context = self.context
+        await Blocking.run("berth-recover") {
+            let unfinished: [ApplyRecord]
             do {
-                try store.markInterrupted(applyID: record.id, now: context.clock.now)
+                unfinished = try store.unfinishedApplies(environment: key)
             } catch {
-                context.events.notice(.warning("cannot mark apply \(record.id) as interrupted: \(error)"))
+                context.events.notice(.warning("cannot read the journal for interrupted applies: \(error)"))
+                return
             }
-            context.events.notice(.interruptedApply(environment: key, id: record.id, owner: record.owner.description))
+            for record in unfinished {
+                do {
+                    try store.markInterrupted(applyID: record.id, now: context.clock.now)
+                } catch {
+                    context.events.notice(.warning("cannot mark apply \(record.id) as interrupted: \(error)"))
+                }
+                context.events.notice(.interruptedApply(environment: key, id: record.id, owner: record.owner.description))
+            }
         }
     }
 }

@@ -27,7 +27,9 @@ public struct EnvironmentLock: Sendable {
         while true {
             let attempt: LockAttempt
             do {
-                attempt = try store.acquireLock(environment: key, owner: owner, lease: Self.lease, now: clock.now)
+                attempt = try await Blocking.run("berth-lock") { [store, key] () throws(StateStoreError) -> LockAttempt in
+                    try store.acquireLock(environment: key, owner: owner, lease: Self.lease, now: clock.now)
+                }
             } catch {
                 throw SessionError("cannot take the lock of \(key): \(error)")
             }
@@ -35,7 +37,9 @@ public struct EnvironmentLock: Sendable {
             if holder.owner.host == owner.host, !context.isProcessRunning(holder.owner.pid) {
                 context.events.notice(.lockTakenOver(environment: key, holder: holder.owner.description))
                 do {
-                    _ = try store.forceUnlock(environment: key, by: owner, now: clock.now)
+                    _ = try await Blocking.run("berth-lock") { [store, key] () throws(StateStoreError) -> LockHolder? in
+                        try store.forceUnlock(environment: key, by: owner, now: clock.now)
+                    }
                 } catch {
                     throw SessionError("cannot take over the lock of \(key) from \(holder.owner): \(error)")
                 }
@@ -66,7 +70,10 @@ public struct EnvironmentLock: Sendable {
             while !Task.isCancelled {
                 do { try await clock.sleep(for: Self.lease / 3) } catch { return }
                 do {
-                    if try !renewalStore.renewLock(environment: key, owner: owner, lease: Self.lease, now: clock.now) {
+                    let renewed = try await Blocking.run("berth-lease") { () throws(StateStoreError) -> Bool in
+                        try renewalStore.renewLock(environment: key, owner: owner, lease: Self.lease, now: clock.now)
+                    }
+                    if !renewed {
                         keeper.lose("the lock of \(key) was taken from this apply (forced open, or its lease ran out)")
                         return
                     }
@@ -79,8 +86,9 @@ public struct EnvironmentLock: Sendable {
         return keeper
     }
 
-    func release() {
-        try? store.releaseLock(environment: key, owner: context.owner)
+    func release() async {
+        let store = self.store, key = self.key, owner = context.owner
+        await Blocking.run("berth-lock") { try? store.releaseLock(environment: key, owner: owner) }
     }
 }
 

@@ -1,16 +1,22 @@
 import BerthCore
 import BerthApply
 import BerthPlan
+import Dispatch
 import Foundation
 import Synchronization
 
 /// Every action's outcome in the state store as it happens, and every event passed on to the
 /// context's `events` for people. A journal write that fails is said, never silently dropped.
+///
+/// The store's calls block on a database, so they run one after the other on a queue of their own
+/// (the rule in `Blocking`): the executor's events never wait for the disk, and `finish` waits for
+/// every write before it.
 final class Journal: ExecutionObserver, Sendable {
     let store: any StateStore
     let environment: String
     let context: Context
     private let applyID = Mutex<Int64?>(nil)
+    private let writes = DispatchQueue(label: "berth-journal")
 
     init(store: any StateStore, environment: String, context: Context) {
         self.store = store
@@ -21,7 +27,19 @@ final class Journal: ExecutionObserver, Sendable {
     var id: Int64? { applyID.withLock { $0 } }
 
     /// Records the apply and its plan (as a `PlanDocument`: hashes and secret references only).
-    func begin(_ plan: Plan) throws(SessionError) {
+    func begin(_ plan: Plan) async throws(SessionError) {
+        let result: Result<Void, SessionError> = await onQueue { [self] in
+            do throws(SessionError) {
+                try record(plan)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    private func record(_ plan: Plan) throws(SessionError) {
         let text: String
         do {
             text = String(decoding: try PlanDocument(plan).encoded(), as: UTF8.self)
@@ -42,8 +60,12 @@ final class Journal: ExecutionObserver, Sendable {
         }
     }
 
-    /// The final statuses: skipped actions say why, the apply gets its status.
-    func finish(_ report: ExecutionReport) -> ApplyStatus {
+    /// The final statuses: skipped actions say why, the apply gets its status; after every earlier write.
+    func finish(_ report: ExecutionReport) async -> ApplyStatus {
+        await onQueue { [self] in finished(report) }
+    }
+
+    private func finished(_ report: ExecutionReport) -> ApplyStatus {
         let status: ApplyStatus = report.succeeded ? .succeeded
             : (report.left.isEmpty && !report.undone.isEmpty && report.halted == nil ? .rolledBack : .failed)
         guard let id else { return status }
@@ -66,8 +88,23 @@ final class Journal: ExecutionObserver, Sendable {
         }
     }
 
+    /// Runs `work` on the journal's queue and waits for it without holding a thread of the pool.
+    private func onQueue<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            writes.async { continuation.resume(returning: work()) }
+        }
+    }
+
+    /// Queues an action's new status.
+    private func later(_ actionID: String, _ status: ActionStatus, _ detail: String) {
+        let now = context.clock.now
+        writes.async { [self] in
+            if let id { record(id, actionID, status, detail, now: now) }
+        }
+    }
+
     func started(_ action: PlanAction) {
-        if let id { record(id, action.id, .running, action.cause, now: context.clock.now) }
+        later(action.id, .running, action.cause)
         context.events.started(action)
     }
 
@@ -76,12 +113,12 @@ final class Journal: ExecutionObserver, Sendable {
     }
 
     func finished(_ action: PlanAction, error: String?, duration: Duration) {
-        if let id { record(id, action.id, error == nil ? .done : .failed, error ?? action.cause, now: context.clock.now) }
+        later(action.id, error == nil ? .done : .failed, error ?? action.cause)
         context.events.finished(action, error: error, duration: duration)
     }
 
     func undone(_ actionID: String, succeeded: Bool) {
-        if succeeded, let id { record(id, actionID, .undone, "undone after a failure", now: context.clock.now) }
+        if succeeded { later(actionID, .undone, "undone after a failure") }
         context.events.undone(actionID, succeeded: succeeded)
     }
 }
