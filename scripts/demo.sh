@@ -46,6 +46,26 @@ heading "berth plan --env dev (again: nothing left to do)"
 heading "berth drift --env dev"
 "$berth" drift --env dev --project "$root"
 
+# A scratch copy of the project that shares this one's state (.berth): plans made there are about the
+# very environment that just converged, and the repository's files stay as they are.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp -R "$root/environments" "$scratch/environments"
+ln -s "$root/.berth" "$scratch/.berth"
+
+heading "What a change looks like (scratch copy, not applied): LOG_LEVEL and log_level edited"
+sed -i 's/LOG_LEVEL: debug/LOG_LEVEL: trace/; s/log_level: debug/log_level: trace/' "$scratch/environments/dev.yaml"
+status=0
+"$berth" plan --env dev --project "$scratch" || status=$?
+[ "$status" -le 2 ] || exit "$status"
+
+heading "A release whose image the engine does not have is refused before anything changes"
+sed -i 's#localhost/berth-example-web:1.0.0#localhost/berth-example-web:9.9.9#' "$scratch/environments/base.yaml"
+status=0
+"$berth" plan --env dev --project "$scratch" || status=$?
+[ "$status" -eq 1 ] || die "expected the plan to be refused (exit 1), got $status"
+echo "(plan refused with exit 1: nothing would be touched)"
+
 heading "The example web service answers"
 for port in 18080 18081; do
   printf 'http://127.0.0.1:%s/ -> ' "$port"
