@@ -93,8 +93,9 @@ extension PlanBuilder {
             return newSteps + [remove]
         }
         let why = fixedHostPort ? "its host port must be free for the new container" : "recreate: the old container stops first"
+        let until = newSteps.count > 1 ? "is healthy" : "runs"
         let stop = PlanAction(
-            kind: .stop, resource: resource, cause: "\(old.name) stops, kept until its replacement is healthy (\(why))",
+            kind: .stop, resource: resource, cause: "\(old.name) stops, kept until its replacement \(until) (\(why))",
             effect: .update, undo: old.isRunning ? .startAgain : .none, target: .container(id: old.id, name: old.name)
         )
         return [stop] + newSteps + [remove]

@@ -70,6 +70,10 @@ public struct PlanView: Sendable {
         }
         let summary = plan.summary
         out += "\nPlan for \(plan.environment): \(summary.create) to create, \(summary.update) to change, \(summary.delete) to delete.\n"
+        if !plan.problems.isEmpty {
+            let count = plan.problems.count
+            out += "It cannot be applied: \(count) problem\(count == 1 ? "" : "s") (on standard error); nothing was changed.\n"
+        }
         return out
     }
 }

@@ -56,7 +56,7 @@ import BerthPlan
         let after = PlanFixtures.desired(PlanFixtures.environment(webImage: "localhost/web:1.1.0", webPort: "127.0.0.1:8080-8081:80"))
         let plan = Planner.plan(desired: after, observed: PlanFixtures.converged(before))
         let old = before.specs["web"]!.hash.prefix(8), new = after.specs["web"]!.hash.prefix(8)
-        let why = "kept until its replacement is healthy (its host port must be free for the new container)"
+        let why = "kept until its replacement runs (its host port must be free for the new container)"
         #expect(plan.lines == [
             "stop container:web-1: shop-dev-web-1-\(old) stops, \(why)",
             "create container:web-1 after [stop:container:web-1]: image changed localhost/web:1.0.0 -> localhost/web:1.1.0",
