@@ -6,20 +6,16 @@ extension Duration {
     }
 
     /// Whole milliseconds, rounded down; saturates instead of overflowing.
-    public var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return seconds < 0 ? .min : .max }
-        let (sum, overflowed) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-        return overflowed ? (seconds < 0 ? .min : .max) : sum
-    }
+    public var wholeMilliseconds: Int64 { whole(unitsPerSecond: 1000) }
 
     /// Whole nanoseconds, as the Docker Engine API takes them; saturates instead of overflowing.
-    public var wholeNanoseconds: Int64 {
+    public var wholeNanoseconds: Int64 { whole(unitsPerSecond: 1_000_000_000) }
+
+    private func whole(unitsPerSecond: Int64) -> Int64 {
         let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: unitsPerSecond)
         guard !overflow else { return seconds < 0 ? .min : .max }
-        let (sum, overflowed) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        let (sum, overflowed) = scaled.addingReportingOverflow(attoseconds / (1_000_000_000_000_000_000 / unitsPerSecond))
         return overflowed ? (seconds < 0 ? .min : .max) : sum
     }
 

@@ -1,0 +1,48 @@
+import Testing
+import BerthCore
+
+@Suite struct CoreTests {
+    @Test("durations become whole units, rounded down, and short texts")
+    func durations() {
+        #expect(Duration.milliseconds(1500).wholeMilliseconds == 1500)
+        #expect(Duration.nanoseconds(1_999_999).wholeMilliseconds == 1)
+        #expect(Duration.nanoseconds(1_999_999).millisecondsRoundedUp == 2)
+        #expect(Duration.milliseconds(2).millisecondsRoundedUp == 2)
+        #expect(Duration.seconds(5).wholeNanoseconds == 5_000_000_000)
+        #expect(Duration.seconds(Int64.max).wholeMilliseconds == .max)
+        #expect(Duration.milliseconds(250).shortDescription == "250ms")
+        #expect(Duration.milliseconds(1500).shortDescription == "1.5s")
+        #expect(Duration.seconds(30).shortDescription == "30s")
+        #expect(Duration.milliseconds(1500).seconds == 1.5)
+    }
+
+    @Test("topological order: dependencies first, ties by the given order, cycles named apart")
+    func topological() {
+        // 0 <- 1 <- 2, 3 alone; 4 <-> 5 a cycle.
+        let dependencies = [[], [0], [1], [], [5], [4]]
+        let (order, cyclic) = TopologicalOrder.sort(
+            count: 6, dependencies: { dependencies[$0] }, before: { (a: Int, b: Int) -> Bool in a > b }
+        )
+        #expect(order == [3, 0, 1, 2])
+        #expect(cyclic == [4, 5])
+    }
+
+    @Test("the test clock moves only when slept on, and counts every sleep")
+    func testClock() async throws {
+        let clock = TestClock()
+        let start = clock.now
+        try await clock.sleep(for: .seconds(60))
+        clock.sleepBlocking(for: .seconds(1))
+        #expect(clock.elapsed == .seconds(61))
+        #expect(clock.now.timeIntervalSince(start) == 61)
+        #expect(clock.sleeps == [.seconds(60), .seconds(1)])
+    }
+
+    @Test("blocking work runs off the cooperative pool and hands back its result or its error")
+    func blocking() async throws {
+        struct Refused: Error {}
+        let value = await Blocking.run { () -> Int in 42 }
+        #expect(value == 42)
+        await #expect(throws: Refused.self) { try await Blocking.run { () throws(Refused) -> Int in throw Refused() } }
+    }
+}
