@@ -40,14 +40,34 @@ public struct RecordedSpec: Hashable, Sendable, Codable {
         )
     }
 
-    /// The label's text: compact JSON, keys sorted.
+    /// The label's text: compact JSON, keys sorted. Written directly: a plan makes one per new container.
     public var label: String {
-        JSONValue.sorted([
-            "image": .string(image),
-            "command": command.map(JSONValue.strings) ?? .null,
-            "environment": .sorted(environment.mapValues(JSONValue.string)),
-            "ports": .strings(ports),
-        ]).compactJSONText()
+        var out = "{\"command\":"
+        if let command {
+            out += "["
+            for (index, word) in command.enumerated() {
+                if index > 0 { out += "," }
+                JSONValue.writeJSONString(word, to: &out)
+            }
+            out += "]"
+        } else {
+            out += "null"
+        }
+        out += ",\"environment\":{"
+        for (index, (name, value)) in environment.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { out += "," }
+            JSONValue.writeJSONString(name, to: &out)
+            out += ":"
+            JSONValue.writeJSONString(value, to: &out)
+        }
+        out += "},\"image\":"
+        JSONValue.writeJSONString(image, to: &out)
+        out += ",\"ports\":["
+        for (index, port) in ports.enumerated() {
+            if index > 0 { out += "," }
+            JSONValue.writeJSONString(port, to: &out)
+        }
+        return out + "]}"
     }
 
     /// Nil for a label Berth did not write (or an older Berth without it).

@@ -6,6 +6,16 @@ public enum Blueprints {
     public static func container(
         for service: Service, replica: Int, name: String, desired: DesiredState
     ) -> ContainerBlueprint {
+        let targets = Dictionary(
+            desired.environment.configs.files.map { ($0.name, $0.target) }, uniquingKeysWith: { first, _ in first }
+        )
+        return container(for: service, replica: replica, name: name, desired: desired, configTargets: targets)
+    }
+
+    /// - Parameter configTargets: config name -> its target on the host, built once for a whole plan.
+    static func container(
+        for service: Service, replica: Int, name: String, desired: DesiredState, configTargets: [String: String]
+    ) -> ContainerBlueprint {
         let environment = desired.environment
         let spec = desired.specs[service.name] ?? ServiceSpec(service: service, configHashes: [:], secretHashes: [:])
         var labels = Dictionary(service.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
@@ -32,7 +42,7 @@ public enum Blueprints {
             return "\(source):\(volume.target)\(volume.readOnly ? ":ro" : "")"
         }
         for mount in service.configs {
-            if let file = environment.configs.file(named: mount.config) { binds.append("\(file.target):\(mount.target):ro") }
+            if let target = configTargets[mount.config] { binds.append("\(target):\(mount.target):ro") }
         }
         var healthcheck: ContainerBlueprint.CommandCheck?
         if let check = service.healthcheck, case .command(let test) = check.check {

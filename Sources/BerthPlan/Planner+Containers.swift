@@ -53,7 +53,8 @@ extension PlanBuilder {
     ) -> [PlanAction] {
         let resource = "container:\(service.name)-\(replica)"
         let blueprint = Blueprints.container(
-            for: service, replica: replica, name: freeName(service, replica: replica, spec: spec), desired: desired
+            for: service, replica: replica, name: freeName(service, replica: replica, spec: spec), desired: desired,
+            configTargets: configTargets
         )
         var steps = [PlanAction(
             kind: .create, resource: resource, cause: cause, effect: changes == nil ? .create : .update,

@@ -56,6 +56,8 @@ struct PlanBuilder {
     let containerFindings: [String: [Int: Finding]]
     let observedByReplica: [String: ObservedContainer]
     let observedNames: Set<String>
+    /// Config name -> its target on the host.
+    let configTargets: [String: String]
 
     init(desired: DesiredState, observed: ObservedState) {
         self.desired = desired
@@ -78,6 +80,9 @@ struct PlanBuilder {
             uniquingKeysWith: { first, _ in first }
         )
         observedNames = Set(observed.containers.map(\.name))
+        configTargets = Dictionary(
+            desired.environment.configs.files.map { ($0.name, $0.target) }, uniquingKeysWith: { first, _ in first }
+        )
     }
 
     /// Adds `steps` one after the other, the first after `after`; returns their ids.

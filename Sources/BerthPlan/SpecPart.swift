@@ -57,7 +57,10 @@ struct SpecChange {
         self.parts = parts
         var changes: [FieldChange] = []
         var reasons: [String] = []
-        let before = old.recordedSpec
+        // The label is read only when a change needs the values it holds.
+        let needsValues = parts.contains { $0 == .environment || $0 == .ports || $0 == .command }
+            || (parts.contains(.image) && Comparison.sameImage(reported: old.image, wanted: image))
+        let before = needsValues ? old.recordedSpec : nil
         let after = wanted.recorded
         for part in parts {
             switch part {

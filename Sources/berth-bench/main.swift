@@ -145,7 +145,8 @@ func planningInput(services count: Int) -> (DesiredState, ObservedState) {
             id: "id\(index)", name: "bench-bench-\(service.name)-1", image: oldService.image.text,
             state: index % 6 == 4 ? "exited" : "running",
             labels: [BerthLabel.environment: "bench", BerthLabel.service: service.name, BerthLabel.replica: "1",
-                     BerthLabel.specHash: spec.hash, BerthLabel.specParts: spec.partsLabel]
+                     BerthLabel.specHash: spec.hash, BerthLabel.specParts: spec.partsLabel,
+                     BerthLabel.spec: spec.recorded?.label ?? ""]
         ))
     }
     let observed = ObservedState(

@@ -1,5 +1,6 @@
 import Testing
 import BerthCore
+import BerthModel
 
 @Suite struct CoreTests {
     @Test("durations become whole units, rounded down, and short texts")
@@ -44,5 +45,21 @@ import BerthCore
         let value = await Blocking.run { () -> Int in 42 }
         #expect(value == 42)
         await #expect(throws: Refused.self) { try await Blocking.run { () throws(Refused) -> Int in throw Refused() } }
+    }
+}
+
+@Suite struct RecordedSpecTests {
+    @Test("the berth.spec label is compact JSON with sorted keys that reads back to the same values")
+    func roundTrip() throws {
+        let spec = RecordedSpec(
+            image: "localhost/web:1", command: ["sh", "-c", "echo \"hi\"\n"],
+            environment: ["B": "2", "A": "x=y", "TOKEN": "(sensitive) 1234abcd"], ports: ["127.0.0.1:8080:80"]
+        )
+        #expect(spec.label == #"{"command":["sh","-c","echo \"hi\"\n"],"environment":{"A":"x=y","B":"2","TOKEN":"(sensitive) 1234abcd"},"image":"localhost/web:1","ports":["127.0.0.1:8080:80"]}"#)
+        #expect(RecordedSpec.parse(spec.label) == spec)
+        let imageDefault = RecordedSpec(image: "i", command: nil, environment: [:], ports: [])
+        #expect(RecordedSpec.parse(imageDefault.label) == imageDefault)
+        #expect(RecordedSpec.parse("not json") == nil)
+        #expect(RecordedSpec.shown("(sensitive) 1234abcd") == "(sensitive)")
     }
 }
