@@ -100,21 +100,20 @@ public enum Comparison {
     static func changedParts(container: ObservedContainer, spec: ServiceSpec, image: String) -> [SpecPart] {
         let imageMatches = sameImage(reported: container.image, wanted: image)
         guard container.specHash != spec.hash || !imageMatches else { return [] }
-        // Both sides as sorted `name=hash` entries: a merge walk finds the parts that differ.
-        let recorded = (container.labels[BerthLabel.specParts] ?? "").split(separator: ",")
-        let wanted = spec.partsLabel.split(separator: ",")
-        func name(_ entry: Substring) -> Substring { entry.prefix { $0 != "=" } }
+        // Both sides as sorted `name=hash` entries: a merge walk over their bytes finds the parts that differ.
+        let recorded = PartEntries(container.labels[BerthLabel.specParts] ?? "")
+        let wanted = PartEntries(spec.partsLabel)
         var changed: [SpecPart] = []
         var i = 0, j = 0
         while i < recorded.count || j < wanted.count {
-            if i < recorded.count, j < wanted.count, name(recorded[i]) == name(wanted[j]) {
-                if recorded[i] != wanted[j] { changed.append(SpecPart(label: String(name(wanted[j])))) }
+            if i < recorded.count, j < wanted.count, recorded.name(i).elementsEqual(wanted.name(j)) {
+                if !recorded.entry(i).elementsEqual(wanted.entry(j)) { changed.append(SpecPart(label: wanted.nameText(j))) }
                 i += 1; j += 1
-            } else if j == wanted.count || (i < recorded.count && name(recorded[i]) < name(wanted[j])) {
-                changed.append(SpecPart(label: String(name(recorded[i]))))
+            } else if j == wanted.count || (i < recorded.count && recorded.name(i).lexicographicallyPrecedes(wanted.name(j))) {
+                changed.append(SpecPart(label: recorded.nameText(i)))
                 i += 1
             } else {
-                changed.append(SpecPart(label: String(name(wanted[j]))))
+                changed.append(SpecPart(label: wanted.nameText(j)))
                 j += 1
             }
         }
@@ -147,4 +146,33 @@ public enum Comparison {
         guard let registry = prefix.first, isRegistry(registry) else { return false }
         return prefix.count == 1 || (prefix.count == 2 && prefix[1] == "library" && wantedComponents.count == 1)
     }
+}
+
+/// The `name=hash` entries of a `berth.spec-parts` label, as byte ranges of its UTF-8.
+private struct PartEntries {
+    let bytes: [UInt8]
+    /// Per entry: where it starts, where its name ends, where it ends.
+    let ranges: [(start: Int, equals: Int, end: Int)]
+
+    init(_ label: String) {
+        bytes = Array(label.utf8)
+        var ranges: [(start: Int, equals: Int, end: Int)] = []
+        var start = 0
+        var equals: Int?
+        for index in 0...bytes.count {
+            if index == bytes.count || bytes[index] == UInt8(ascii: ",") {
+                if index > start { ranges.append((start, equals ?? index, index)) }
+                start = index + 1
+                equals = nil
+            } else if equals == nil, bytes[index] == UInt8(ascii: "=") {
+                equals = index
+            }
+        }
+        self.ranges = ranges
+    }
+
+    var count: Int { ranges.count }
+    func name(_ index: Int) -> ArraySlice<UInt8> { bytes[ranges[index].start..<ranges[index].equals] }
+    func entry(_ index: Int) -> ArraySlice<UInt8> { bytes[ranges[index].start..<ranges[index].end] }
+    func nameText(_ index: Int) -> String { String(decoding: name(index), as: UTF8.self) }
 }

@@ -27,14 +27,15 @@ public enum Fingerprint {
         for (version, checksum) in desired.migrationChecksums.sorted(by: { $0.key < $1.key }) {
             line("migration", version, checksum)
         }
-        // The labels that planning reads, in a fixed order; the engine's listing order does not matter.
+        // The labels that planning reads, in a fixed order; the engine's listing order does not matter. The
+        // spec-parts and spec labels are set with the spec hash, at creation, and never change apart from it.
         for container in observed.containers.sorted(by: { $0.id < $1.id }) {
             let labels = container.labels
             line(
                 "container", container.id, container.name, container.image, container.state,
-                labels[BerthLabel.service] ?? "-", labels[BerthLabel.replica] ?? "-",
-                labels[BerthLabel.specHash] ?? "-", labels[BerthLabel.specParts] ?? "-"
+                labels[BerthLabel.service] ?? "-", labels[BerthLabel.replica] ?? "-", labels[BerthLabel.specHash] ?? "-"
             )
+            for port in container.ports { line("port", port.description) }
         }
         for config in observed.configs {
             line("file", config.target, config.sha256 ?? "-", config.mode.map { String($0) } ?? "-")

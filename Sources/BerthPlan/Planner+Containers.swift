@@ -14,14 +14,13 @@ extension PlanBuilder {
         }
         prerequisites = Array(Set(prerequisites)).sorted()
         let rewritten = service.configs.map(\.config).filter { configWrites[$0] != nil }.sorted()
-        let findings = containerFindings[service.name] ?? [:]
         var previous: [String] = []
         var ids: [String] = []
 
         for replica in 1...service.replicas {
             let after = prerequisites + previous
             let steps: [PlanAction]
-            switch findings[replica] {
+            switch containerFindings[Replica(service: service.name, number: replica)] {
             case .containerMissing?:
                 steps = create(service, replica: replica, spec: spec, cause: "container \(service.name)-\(replica) is missing")
             case .containerStopped(_, _, let container)? where rewritten.isEmpty:
@@ -37,7 +36,7 @@ extension PlanBuilder {
                 steps = replace(container, service, replica: replica, spec: spec, parts: parts, rewritten: rewritten)
             default:
                 // Current; it still holds the old file when a config it mounts is rewritten.
-                guard !rewritten.isEmpty, let current = observedByReplica["\(service.name)-\(replica)"] else { continue }
+                guard !rewritten.isEmpty, let current = observedByReplica[Replica(service: service.name, number: replica)] else { continue }
                 steps = replace(current, service, replica: replica, spec: spec, parts: [], rewritten: rewritten)
             }
             let added = chain(steps, after: after, rank: rank)

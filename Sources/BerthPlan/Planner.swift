@@ -14,8 +14,9 @@ public enum Planner {
         var builder = PlanBuilder(desired: desired, observed: observed)
         builder.planMigrations()
         builder.planConfigs()
-        for (index, service) in serviceOrder(desired.environment).enumerated() {
-            builder.planContainers(of: service, rank: 2 + index)
+        let services = desired.environment.services
+        for (rank, index) in serviceOrder(desired.environment).enumerated() {
+            builder.planContainers(of: services[index], rank: 2 + rank)
         }
         builder.planRemovals(rank: 2 + desired.environment.services.count)
         return Plan(
@@ -25,9 +26,9 @@ public enum Planner {
         )
     }
 
-    /// Services so that each comes after those it depends on; ties by name. Should a cycle remain
-    /// (validation refuses them), its services follow by name rather than vanish.
-    static func serviceOrder(_ environment: Environment) -> [Service] {
+    /// The indices of the services so that each comes after those it depends on; ties by name. Should a
+    /// cycle remain (validation refuses them), its services follow by name rather than vanish.
+    static func serviceOrder(_ environment: Environment) -> [Int] {
         let services = environment.services
         let index = Dictionary(services.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         let names = services.map(\.name)
@@ -37,7 +38,7 @@ public enum Planner {
         let (order, cyclic) = TopologicalOrder.sort(
             count: services.count, dependencies: { dependencies[$0] }, before: { (a: Int, b: Int) -> Bool in names[a] < names[b] }
         )
-        return (order + cyclic.sorted { names[$0] < names[$1] }).map { services[$0] }
+        return order + cyclic.sorted { names[$0] < names[$1] }
     }
 }
 
@@ -52,9 +53,9 @@ struct PlanBuilder {
     var lastMigration: String?
     var configWrites: [String: String] = [:]
     var serviceActions: [String: [String]] = [:]
-    /// Service -> replica -> its finding.
-    let containerFindings: [String: [Int: Finding]]
-    let observedByReplica: [String: ObservedContainer]
+    /// A replica's finding, and its observed container.
+    let containerFindings: [Replica: Finding]
+    let observedByReplica: [Replica: ObservedContainer]
     let observedNames: Set<String>
     /// Config name -> its target on the host.
     let configTargets: [String: String]
@@ -64,19 +65,19 @@ struct PlanBuilder {
         self.observed = observed
         let findings = Comparison.findings(desired: desired, observed: observed)
         self.findings = findings
-        var byService: [String: [Int: Finding]] = [:]
+        var byReplica: [Replica: Finding] = [:]
         for finding in findings {
             switch finding {
             case .containerMissing(let service, let replica), .containerOutdated(let service, let replica, _, _),
                  .containerStopped(let service, let replica, _):
-                byService[service, default: [:]][replica] = finding
+                byReplica[Replica(service: service, number: replica)] = finding
             default:
                 continue
             }
         }
-        containerFindings = byService
+        containerFindings = byReplica
         observedByReplica = Dictionary(
-            observed.containers.compactMap { c in c.service.flatMap { s in c.replica.map { ("\(s)-\($0)", c) } } },
+            observed.containers.compactMap { c in c.service.flatMap { s in c.replica.map { (Replica(service: s, number: $0), c) } } },
             uniquingKeysWith: { first, _ in first }
         )
         observedNames = Set(observed.containers.map(\.name))
@@ -98,6 +99,12 @@ struct PlanBuilder {
         }
         return ids
     }
+}
+
+/// A replica of a service, as a dictionary key.
+struct Replica: Hashable {
+    var service: String
+    var number: Int
 }
 
 extension String {

@@ -123,12 +123,19 @@ import BerthTestSupport
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["BERTH_ENGINE"] != nil, "needs BERTH_ENGINE"))
 struct PlanCommandTests {
     /// A copy of the example project under a project name of its own, so that no other run's containers are seen.
+    /// A copy of the example project with a name and loopback host ports of its own (the example's may be
+    /// taken by the demo, and a plan whose host port is taken is refused).
     func project() throws -> String {
         let root = try BerthProcess.copyOfExampleProject()
-        let base = root + "/environments/base.yaml"
-        let text = try String(contentsOfFile: base, encoding: .utf8)
-            .replacingOccurrences(of: "project: shop", with: "project: shop-\(UUID().uuidString.prefix(8).lowercased())")
-        try text.write(toFile: base, atomically: true, encoding: .utf8)
+        let ports = try FreePorts.range(count: 2)
+        for (file, old, new) in [
+            ("base.yaml", "project: shop", "project: shop-\(UUID().uuidString.prefix(8).lowercased())"),
+            ("dev.yaml", "127.0.0.1:18080-18081:80", "127.0.0.1:\(ports.lowerBound)-\(ports.upperBound):80"),
+        ] {
+            let path = root + "/environments/" + file
+            let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: old, with: new)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
         return root
     }
 
