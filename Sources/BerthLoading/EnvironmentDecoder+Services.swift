@@ -54,28 +54,28 @@ extension EnvironmentDecoder {
         )
     }
 
-    private mutating func imageReference(_ node: YAMLNode, _ path: String) -> ImageReference? {
-        guard let image = reader.parse(node, path, ImageReference.init(parsing:)) else { return nil }
+    private mutating func imageReference(_ node: YAMLNode, _ path: @autoclosure () -> String) -> ImageReference? {
+        guard let image = reader.parse(node, path(), ImageReference.init(parsing:)) else { return nil }
         if image.digest == nil {
             if image.tag == nil {
-                reader.warning(node.location, path, "'\(image.text)' has no tag, so it means :latest; pin a release (e.g. :1.0.0)")
+                reader.warning(node.location, path(), "'\(image.text)' has no tag, so it means :latest; pin a release (e.g. :1.0.0)")
             } else if image.tag == "latest" {
-                reader.warning(node.location, path, "':latest' is not a release; pin one so that plans say what changes")
+                reader.warning(node.location, path(), "':latest' is not a release; pin one so that plans say what changes")
             }
         }
         return image
     }
 
-    private mutating func decodeCommand(_ node: YAMLNode, _ path: String) -> [String]? {
-        if node.sequence != nil { return reader.strings(node, path) }
-        return reader.parse(node, path, ShellWords.split)
+    private mutating func decodeCommand(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [String]? {
+        if node.sequence != nil { return reader.strings(node, path()) }
+        return reader.parse(node, path(), ShellWords.split)
     }
 
-    private mutating func decodeEnvironment(_ node: YAMLNode, _ path: String, _ scope: ServiceScope) -> [EnvironmentVariable] {
+    private mutating func decodeEnvironment(_ node: YAMLNode, _ path: @autoclosure () -> String, _ scope: ServiceScope) -> [EnvironmentVariable] {
         var variables: [String: EnvironmentVariable] = [:]
         if let items = node.sequence {
             for (index, item) in items.enumerated() {
-                let itemPath = NodeReader.join(path, index: index)
+                let itemPath = NodeReader.join(path(), index: index)
                 guard let entry = reader.string(item, itemPath) else { continue }
                 guard let equals = entry.firstIndex(of: "="), Self.isVariableName(String(entry[..<equals])) else {
                     reader.error(item.location, itemPath, "'\(entry)' is not NAME=value")
@@ -89,14 +89,14 @@ extension EnvironmentDecoder {
                     variables[name] = EnvironmentVariable(name: name, value: value)
                 }
             }
-        } else if let pairs = reader.mapping(node, path) {
+        } else if let pairs = reader.mapping(node, path()) {
             for pair in pairs {
-                let itemPath = NodeReader.join(path, pair.name)
+                func itemPath() -> String { NodeReader.join(path(), pair.name) }
                 guard Self.isVariableName(pair.name) else {
-                    reader.error(pair.key.location, itemPath, "'\(pair.name)' is not an environment variable name")
+                    reader.error(pair.key.location, itemPath(), "'\(pair.name)' is not an environment variable name")
                     continue
                 }
-                if let value = configValue(pair.value, itemPath, name: pair.name, secrets: scope.secretNames, isProduction: scope.isProduction) {
+                if let value = configValue(pair.value, itemPath(), name: pair.name, secrets: scope.secretNames, isProduction: scope.isProduction) {
                     variables[pair.name] = EnvironmentVariable(name: pair.name, value: value)
                 }
             }
@@ -132,53 +132,53 @@ extension EnvironmentDecoder {
         return ports
     }
 
-    private mutating func decodeVolumes(_ node: YAMLNode, _ path: String) -> [VolumeMount] {
-        guard let items = reader.list(node, path) else { return [] }
+    private mutating func decodeVolumes(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [VolumeMount] {
+        guard let items = reader.list(node, path()) else { return [] }
         var volumes: [VolumeMount] = []
         for (index, item) in items.enumerated() {
-            let itemPath = NodeReader.join(path, index: index)
+            let itemPath = NodeReader.join(path(), index: index)
             guard let text = reader.string(item, itemPath) else { continue }
             if let volume = volume(text, at: item.location, itemPath) { volumes.append(volume) }
         }
         return volumes
     }
 
-    private mutating func volume(_ text: String, at location: SourceLocation, _ path: String) -> VolumeMount? {
+    private mutating func volume(_ text: String, at location: SourceLocation, _ path: @autoclosure () -> String) -> VolumeMount? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard (2...3).contains(parts.count), !parts[0].isEmpty, !parts[1].isEmpty else {
-            reader.error(location, path, "'\(text)' is not SOURCE:TARGET[:ro|rw]")
+            reader.error(location, path(), "'\(text)' is not SOURCE:TARGET[:ro|rw]")
             return nil
         }
         var readOnly = false
         if parts.count == 3 {
             guard parts[2] == "ro" || parts[2] == "rw" else {
-                reader.error(location, path, "'\(parts[2])' is not a volume mode; use ro or rw")
+                reader.error(location, path(), "'\(parts[2])' is not a volume mode; use ro or rw")
                 return nil
             }
             readOnly = parts[2] == "ro"
         }
         guard parts[1].hasPrefix("/") else {
-            reader.error(location, path, "the target '\(parts[1])' must be an absolute path inside the container")
+            reader.error(location, path(), "the target '\(parts[1])' must be an absolute path inside the container")
             return nil
         }
         let source: VolumeMount.Source
         let written = parts[0]
         if written.hasPrefix("~") {
-            reader.error(location, path, "'~' is not expanded; write the absolute path")
+            reader.error(location, path(), "'~' is not expanded; write the absolute path")
             return nil
         } else if written.hasPrefix("/") {
             source = .bind(Paths.normalize(written))
         } else if written.hasPrefix(".") {
             let resolved = Paths.resolve(written, against: context.projectRoot)
             guard Paths.isInside(resolved, root: context.projectRoot) else {
-                reader.error(location, path, "the bind source '\(written)' leaves the project; use an absolute path for a host folder")
+                reader.error(location, path(), "the bind source '\(written)' leaves the project; use an absolute path for a host folder")
                 return nil
             }
             source = .bind(resolved)
         } else {
             guard written.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }),
                   written.first?.isLetter == true || written.first?.isNumber == true else {
-                reader.error(location, path, "'\(written)' is not a volume name (letters, digits, '_', '.', '-') nor a path (./ or /)")
+                reader.error(location, path(), "'\(written)' is not a volume name (letters, digits, '_', '.', '-') nor a path (./ or /)")
                 return nil
             }
             source = .named(written)
@@ -186,11 +186,11 @@ extension EnvironmentDecoder {
         return VolumeMount(source: source, target: Paths.normalize(parts[1]), readOnly: readOnly)
     }
 
-    private mutating func configMounts(_ node: YAMLNode, _ path: String, _ scope: ServiceScope) -> [ConfigMount] {
-        guard let items = reader.list(node, path) else { return [] }
+    private mutating func configMounts(_ node: YAMLNode, _ path: @autoclosure () -> String, _ scope: ServiceScope) -> [ConfigMount] {
+        guard let items = reader.list(node, path()) else { return [] }
         var mounts: [ConfigMount] = []
         for (index, item) in items.enumerated() {
-            let itemPath = NodeReader.join(path, index: index)
+            let itemPath = NodeReader.join(path(), index: index)
             var sourceNode = item
             var target: String?
             if item.mapping != nil {
@@ -343,16 +343,16 @@ extension EnvironmentDecoder {
         return dependencies
     }
 
-    private mutating func decodeLabels(_ node: YAMLNode, _ path: String) -> [Label] {
-        guard let pairs = reader.mapping(node, path) else { return [] }
+    private mutating func decodeLabels(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [Label] {
+        guard let pairs = reader.mapping(node, path()) else { return [] }
         var labels: [Label] = []
         for pair in pairs {
-            let itemPath = NodeReader.join(path, pair.name)
+            func itemPath() -> String { NodeReader.join(path(), pair.name) }
             if pair.name.hasPrefix("berth.") {
-                reader.error(pair.key.location, itemPath, "labels beginning with 'berth.' are Berth's own")
+                reader.error(pair.key.location, itemPath(), "labels beginning with 'berth.' are Berth's own")
                 continue
             }
-            if let value = reader.string(pair.value, itemPath) { labels.append(Label(name: pair.name, value: value)) }
+            if let value = reader.string(pair.value, itemPath()) { labels.append(Label(name: pair.name, value: value)) }
         }
         return labels.sorted { $0.name < $1.name }
     }

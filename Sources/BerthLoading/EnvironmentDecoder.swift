@@ -65,9 +65,9 @@ struct EnvironmentDecoder {
     }
 
     /// Names become container names and labels: lowercase letters, digits, '-' and '_'.
-    mutating func checkName(_ name: String, at location: SourceLocation, _ path: String) -> Bool {
+    mutating func checkName(_ name: String, at location: SourceLocation, _ path: @autoclosure () -> String) -> Bool {
         guard Self.isName(name) else {
-            reader.error(location, path, "'\(name)' is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter or digit (at most 63)")
+            reader.error(location, path(), "'\(name)' is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter or digit (at most 63)")
             return false
         }
         return true
@@ -153,19 +153,19 @@ struct EnvironmentDecoder {
 
     /// A literal or `{ secret: NAME }`. A literal under a name that looks secret is an error in production.
     mutating func configValue(
-        _ node: YAMLNode, _ path: String, name: String, secrets: Set<String>, isProduction: Bool
+        _ node: YAMLNode, _ path: @autoclosure () -> String, name: String, secrets: Set<String>, isProduction: Bool
     ) -> ConfigValue? {
         if node.mapping != nil {
-            return secretReference(node, path, secrets: secrets).map { .secret($0) }
+            return secretReference(node, path(), secrets: secrets).map { .secret($0) }
         }
-        guard let text = reader.string(node, path) else { return nil }
+        guard let text = reader.string(node, path()) else { return nil }
         if Self.looksSecret(name), !text.isEmpty {
             let advice = "a literal value for what looks like a secret; use { secret: NAME }"
             if isProduction {
-                reader.error(node.location, path, advice + " (required in production)")
+                reader.error(node.location, path(), advice + " (required in production)")
                 return nil
             }
-            reader.warning(node.location, path, advice)
+            reader.warning(node.location, path(), advice)
         }
         return .literal(text)
     }

@@ -72,6 +72,8 @@ public struct YAMLNode: Hashable, Sendable {
     /// A null scalar (`~`, `null`, or nothing at all).
     public var isNull: Bool {
         guard document.kind(of: index) == .scalar else { return false }
+        // Every null is written in four bytes or fewer (or tagged !!null): longer text needs no string.
+        if document.built == nil, document.entries[index].count > 4, document.entries[index].tag < 0 { return false }
         return scalar?.isNull ?? false
     }
 
