@@ -159,10 +159,19 @@ struct NodeReader {
 }
 
 /// The known keys of a mapping, looked up by name.
-struct Fields {
-    var pairs: [YAMLPair]
-    var location: SourceLocation
-    var path: String
+///
+/// A class: the decoder's closures capture it many times per mapping, and a reference is copied
+/// at the cost of one count, not one per stored array and string.
+final class Fields {
+    let pairs: [YAMLPair]
+    let location: SourceLocation
+    let path: String
+
+    init(pairs: [YAMLPair], location: SourceLocation, path: String) {
+        self.pairs = pairs
+        self.location = location
+        self.path = path
+    }
 
     subscript(key: String) -> YAMLNode? {
         guard let index = index(of: key) else { return nil }
