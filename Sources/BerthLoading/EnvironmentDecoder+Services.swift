@@ -67,7 +67,7 @@ extension EnvironmentDecoder {
     }
 
     private mutating func decodeCommand(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [String]? {
-        if node.sequence != nil { return reader.strings(node, path()) }
+        if node.isSequence { return reader.strings(node, path()) }
         return reader.parse(node, path(), ShellWords.split)
     }
 
@@ -193,7 +193,7 @@ extension EnvironmentDecoder {
             let itemPath = NodeReader.join(path(), index: index)
             var sourceNode = item
             var target: String?
-            if item.mapping != nil {
+            if item.isMapping {
                 guard let fields = reader.fields(item, itemPath, EnvironmentSchema.configMount),
                       let source = fields["source"] else { continue }
                 sourceNode = source
@@ -227,7 +227,7 @@ extension EnvironmentDecoder {
         let check: HealthCheck.Check?
         switch (fields["test"], fields["url"]) {
         case (let test?, nil):
-            if test.sequence != nil {
+            if test.isSequence {
                 check = reader.strings(test, fields.path("test")).flatMap { words in
                     guard let first = words.first, ["CMD", "CMD-SHELL"].contains(first), words.count > 1 else {
                         reader.error(test.location, fields.path("test"), "a test list starts with CMD or CMD-SHELL and has a command")

@@ -155,7 +155,7 @@ struct EnvironmentDecoder {
     mutating func configValue(
         _ node: YAMLNode, _ path: @autoclosure () -> String, name: String, secrets: Set<String>, isProduction: Bool
     ) -> ConfigValue? {
-        if node.mapping != nil {
+        if node.isMapping {
             return secretReference(node, path(), secrets: secrets).map { .secret($0) }
         }
         guard let text = reader.string(node, path()) else { return nil }

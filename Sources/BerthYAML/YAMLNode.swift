@@ -44,16 +44,22 @@ public struct YAMLNode: Hashable, Sendable {
     }
 
     public var sequence: [YAMLNode]? {
-        guard document.kind(of: index) == .sequence else { return nil }
+        guard isSequence else { return nil }
         if case .sequence(let items) = content { return items }
         return nil
     }
 
     public var mapping: [YAMLPair]? {
-        guard document.kind(of: index) == .mapping else { return nil }
+        guard isMapping else { return nil }
         if case .mapping(let pairs) = content { return pairs }
         return nil
     }
+
+    /// Whether this is a mapping, told without making its pairs.
+    package var isMapping: Bool { document.kind(of: index) == .mapping }
+
+    /// Whether this is a sequence, told without making its items.
+    package var isSequence: Bool { document.kind(of: index) == .sequence }
 
     /// The tag of a node that stands in for one already reported as an error (an alias to no
     /// anchor): readers skip it silently, so one mistake gives one diagnostic.
