@@ -281,15 +281,17 @@ private struct TreeBuilder {
 
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
-            var items = Array(pending[frame.firstChild...])
-            pending.removeSubrange(frame.firstChild...)
-            if frame.isMapping {
-                if items.count % 2 == 1 { items.removeLast() } // a key without a value
-                items = resolvedPairs(items)
+            var end = pending.count
+            if frame.isMapping, (end - frame.firstChild) % 2 == 1 { end -= 1 } // a key without a value
+            let start = children.count
+            if frame.isMapping, let merged = resolvedPairs(frame.firstChild..<end) {
+                children.append(contentsOf: merged)
+            } else {
+                children.append(contentsOf: pending[frame.firstChild..<end])
             }
-            entries[frame.entry].start = children.count
-            entries[frame.entry].count = items.count
-            children.append(contentsOf: items)
+            pending.removeSubrange(frame.firstChild...)
+            entries[frame.entry].start = start
+            entries[frame.entry].count = children.count - start
             if let anchor = frame.anchor { anchors[anchor] = (frame.entry, frame.weight) }
             add(frame.entry, weight: frame.weight)
 
@@ -331,15 +333,16 @@ private struct TreeBuilder {
         YAMLScalar(name(node), style: entries[node].style, tag: entries[node].tag < 0 ? nil : tags[Int(entries[node].tag)])
     }
 
-    /// Reports duplicate keys and applies `<<` merge keys: explicit keys win over merged ones,
-    /// and among merged mappings the earlier one wins. `pairs` holds key, value, key, value.
-    private mutating func resolvedPairs(_ pairs: [Int]) -> [Int] {
+    /// Reports duplicate keys of the mapping whose pairs are `range` of `pending` (key, value, key,
+    /// value), and applies `<<` merge keys: explicit keys win over merged ones, and among merged
+    /// mappings the earlier one wins. Nil when there is no merge key, and the pairs stand as they are.
+    private mutating func resolvedPairs(_ range: Range<Int>) -> [Int]? {
         var hasMerge = false
-        let count = pairs.count / 2
+        let count = range.count / 2
         // Most mappings are small: comparing with the keys before is cheaper than hashing them all.
         var seen: [String: Int]? = count > 16 ? Dictionary(minimumCapacity: count) : nil
         for index in 0..<count {
-            let key = pairs[2 * index]
+            let key = pending[range.lowerBound + 2 * index]
             if isMergeKey(key) {
                 hasMerge = true
                 continue
@@ -352,20 +355,21 @@ private struct TreeBuilder {
             } else {
                 var earlier = 0
                 while earlier < index {
-                    let other = pairs[2 * earlier]
+                    let other = pending[range.lowerBound + 2 * earlier]
                     if sameText(other, key), !isMergeKey(other) { first = earlier; break }
                     earlier += 1
                 }
             }
             if let first {
-                let firstPlace = location(of: pairs[2 * first])
+                let firstPlace = location(of: pending[range.lowerBound + 2 * first])
                 diagnostics.append(.error(
                     at: location(of: key),
                     "duplicate key '\(name(key))' (first at line \(firstPlace.line), column \(firstPlace.column))"
                 ))
             }
         }
-        guard hasMerge else { return pairs }
+        guard hasMerge else { return nil }
+        let pairs = Array(pending[range])
 
         var result: [Int] = []
         var added = Set(stride(from: 0, to: pairs.count, by: 2).filter { !isMergeKey(pairs[$0]) }.map { name(pairs[$0]) })
