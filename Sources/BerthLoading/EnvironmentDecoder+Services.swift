@@ -72,9 +72,9 @@ extension EnvironmentDecoder {
     }
 
     private mutating func decodeEnvironment(_ node: YAMLNode, _ path: @autoclosure () -> String, _ scope: ServiceScope) -> [EnvironmentVariable] {
-        var variables: [String: EnvironmentVariable] = [:]
-        if let items = node.sequence {
-            for (index, item) in items.enumerated() {
+        if node.isSequence {
+            var variables: [String: EnvironmentVariable] = [:]
+            for (index, item) in SequenceItems(node).enumerated() {
                 let itemPath = NodeReader.join(path(), index: index)
                 guard let entry = reader.string(item, itemPath) else { continue }
                 guard let equals = entry.firstIndex(of: "="), Self.isVariableName(String(entry[..<equals])) else {
@@ -89,44 +89,56 @@ extension EnvironmentDecoder {
                     variables[name] = EnvironmentVariable(name: name, value: value)
                 }
             }
-        } else if let pairs = reader.mapping(node, path()) {
-            for pair in pairs {
-                func itemPath() -> String { NodeReader.join(path(), pair.name) }
-                guard Self.isVariableName(pair.name) else {
-                    reader.error(pair.key.location, itemPath(), "'\(pair.name)' is not an environment variable name")
-                    continue
-                }
-                if let value = configValue(pair.value, itemPath(), name: pair.name, secrets: scope.secretNames, isProduction: scope.isProduction) {
-                    variables[pair.name] = EnvironmentVariable(name: pair.name, value: value)
-                }
+            return variables.values.sorted { $0.name < $1.name }
+        }
+        guard let pairs = reader.mapping(node, path()) else { return [] }
+        var variables: [EnvironmentVariable] = []
+        variables.reserveCapacity(pairs.count)
+        for pair in pairs {
+            let name = pair.name
+            func itemPath() -> String { NodeReader.join(path(), name) }
+            guard Self.isVariableName(name) else {
+                reader.error(pair.key.location, itemPath(), "'\(name)' is not an environment variable name")
+                continue
+            }
+            if let value = configValue(pair.value, itemPath(), name: name, secrets: scope.secretNames, isProduction: scope.isProduction) {
+                variables.append(EnvironmentVariable(name: name, value: value))
             }
         }
-        return variables.values.sorted { $0.name < $1.name }
+        // A name written twice (already reported as a duplicate key) keeps its last value.
+        variables.sort { $0.name < $1.name }
+        var last = 0
+        for index in variables.indices.dropFirst() {
+            if variables[index].name != variables[last].name { last += 1 }
+            variables[last] = variables[index]
+        }
+        if !variables.isEmpty { variables.removeSubrange((last + 1)...) }
+        return variables
     }
 
     private mutating func decodePorts(
-        _ node: YAMLNode, _ path: String, service: String, replicas: Int, _ checks: inout EnvironmentChecks
+        _ node: YAMLNode, _ path: @autoclosure () -> String, service: String, replicas: Int, _ checks: inout EnvironmentChecks
     ) -> [PortMapping] {
-        guard let items = reader.list(node, path) else { return [] }
+        guard let items = reader.list(node, path()) else { return [] }
         var ports: [PortMapping] = []
         for (index, item) in items.enumerated() {
-            let itemPath = NodeReader.join(path, index: index)
+            func itemPath() -> String { NodeReader.join(path(), index: index) }
             let mapping: PortMapping?
             if let number = item.scalar?.int {
                 mapping = (1...65535).contains(number) ? PortMapping(hostPorts: nil, containerPort: number) : nil
-                if mapping == nil { reader.error(item.location, itemPath, "\(number) is not a port number (1-65535)") }
+                if mapping == nil { reader.error(item.location, itemPath(), "\(number) is not a port number (1-65535)") }
             } else {
-                mapping = reader.parse(item, itemPath, PortMapping.init(parsing:))
+                mapping = reader.parse(item, itemPath(), PortMapping.init(parsing:))
             }
             guard let mapping else { continue }
             if let hostPorts = mapping.hostPorts, hostPorts.count < replicas {
                 reader.error(
-                    item.location, itemPath,
+                    item.location, itemPath(),
                     "\(replicas) replicas need \(replicas) host ports, '\(mapping)' gives \(hostPorts.count); give a range such as \(hostPorts.lowerBound)-\(hostPorts.lowerBound + replicas - 1):\(mapping.containerPort)"
                 )
                 continue
             }
-            checks.publish(mapping, service: service, replicas: replicas, at: item.location, itemPath)
+            checks.publish(mapping, service: service, replicas: replicas, at: item.location, port: index)
             ports.append(mapping)
         }
         return ports
@@ -300,43 +312,49 @@ extension EnvironmentDecoder {
     }
 
     private mutating func dependencies(
-        _ node: YAMLNode, _ path: String, service: String, _ scope: ServiceScope, _ checks: inout EnvironmentChecks
+        _ node: YAMLNode, _ path: @autoclosure () -> String, service: String, _ scope: ServiceScope, _ checks: inout EnvironmentChecks
     ) -> [Dependency] {
-        var entries: [(name: String, location: SourceLocation, path: String, condition: Dependency.Condition)] = []
-        if let items = node.sequence {
-            for (index, item) in items.enumerated() {
-                let itemPath = NodeReader.join(path, index: index)
-                if let name = reader.string(item, itemPath) { entries.append((name, item.location, itemPath, .serviceStarted)) }
+        // `index` is the place in a list; nil for a key of a mapping, which is the name.
+        var entries: [(name: String, location: SourceLocation, index: Int?, condition: Dependency.Condition)] = []
+        if node.isSequence {
+            for (index, item) in SequenceItems(node).enumerated() {
+                if let name = reader.string(item, NodeReader.join(path(), index: index)) {
+                    entries.append((name, item.location, index, .serviceStarted))
+                }
             }
-        } else if let pairs = reader.mapping(node, path) {
+        } else if let pairs = reader.mapping(node, path()) {
             for pair in pairs {
-                let itemPath = NodeReader.join(path, pair.name)
+                let name = pair.name
+                let itemPath = NodeReader.join(path(), name)
                 guard let fields = reader.fields(pair.value, itemPath, EnvironmentSchema.dependency, key: pair.key.location) else { continue }
                 let condition = fields["condition"].flatMap { reader.choice($0, fields.path("condition"), Dependency.Condition.self) }
                 guard fields["condition"] == nil || condition != nil else { continue }
-                entries.append((pair.name, pair.key.location, itemPath, condition ?? .serviceStarted))
+                entries.append((name, pair.key.location, nil, condition ?? .serviceStarted))
             }
         }
         var dependencies: [Dependency] = []
         for entry in entries {
+            func entryPath() -> String {
+                entry.index.map { NodeReader.join(path(), index: $0) } ?? NodeReader.join(path(), entry.name)
+            }
             if entry.condition == .migrationsApplied {
                 guard entry.name == "database" else {
-                    reader.error(entry.location, entry.path, "migrations_applied waits for the environment's database: write it under the key 'database'")
+                    reader.error(entry.location, entryPath(), "migrations_applied waits for the environment's database: write it under the key 'database'")
                     continue
                 }
                 guard scope.hasDatabase else {
-                    reader.error(entry.location, entry.path, "migrations_applied, but this environment has no database section")
+                    reader.error(entry.location, entryPath(), "migrations_applied, but this environment has no database section")
                     continue
                 }
             } else {
                 guard scope.serviceNames.contains(entry.name) else {
                     reader.error(
-                        entry.location, entry.path,
+                        entry.location, entryPath(),
                         "depends on '\(entry.name)', which is not a service\(Suggestion.didYouMean(entry.name, in: scope.serviceNames))"
                     )
                     continue
                 }
-                checks.depend(service, on: entry.name, condition: entry.condition, at: entry.location, entry.path)
+                checks.depend(service, on: entry.name, condition: entry.condition, at: entry.location, item: entry.index)
             }
             dependencies.append(Dependency(service: entry.name, condition: entry.condition))
         }

@@ -175,11 +175,16 @@ struct EnvironmentDecoder {
 
     /// A name such as `DB_PASSWORD` or `apiToken`, compared as ASCII without regard to case.
     static func looksSecret(_ name: String) -> Bool {
-        let upper = name.utf8.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }
-        return secretWords.contains { word in
-            guard upper.count >= word.count else { return false }
-            return (0...(upper.count - word.count)).contains { start in
-                word.indices.allSatisfy { upper[start + $0] == word[$0] }
+        var name = name
+        return name.withUTF8 { bytes in
+            secretWords.contains { word in
+                guard bytes.count >= word.count else { return false }
+                return (0...(bytes.count - word.count)).contains { start in
+                    word.indices.allSatisfy { offset in
+                        let byte = bytes[start + offset]
+                        return (byte >= 97 && byte <= 122 ? byte - 32 : byte) == word[offset]
+                    }
+                }
             }
         }
     }

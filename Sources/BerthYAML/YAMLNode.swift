@@ -55,6 +55,49 @@ public struct YAMLNode: Hashable, Sendable {
         return nil
     }
 
+    /// The number of pairs of a mapping, told without making them; 0 for a scalar or a sequence.
+    package var pairCount: Int {
+        guard document.built == nil else { return mapping?.count ?? 0 }
+        let entry = document.entries[index]
+        return entry.kind == .mapping ? entry.count / 2 : 0
+    }
+
+    /// The key of a mapping's pair at `position` (0 to `pairCount` - 1).
+    package func key(at position: Int) -> YAMLNode {
+        guard document.built == nil else { return builtPairs[position].key }
+        return YAMLNode(document: document, index: document.children[document.entries[index].start + 2 * position])
+    }
+
+    /// The value of a mapping's pair at `position` (0 to `pairCount` - 1).
+    package func value(at position: Int) -> YAMLNode {
+        guard document.built == nil else { return builtPairs[position].value }
+        return YAMLNode(document: document, index: document.children[document.entries[index].start + 2 * position + 1])
+    }
+
+    /// The text of the key of a mapping's pair at `position`.
+    package func keyName(at position: Int) -> String {
+        guard document.built == nil else { return builtPairs[position].name }
+        return document.string(of: document.children[document.entries[index].start + 2 * position])
+    }
+
+    /// The number of items of a sequence, told without making them; 0 for a scalar or a mapping.
+    package var itemCount: Int {
+        guard document.built == nil else { return sequence?.count ?? 0 }
+        let entry = document.entries[index]
+        return entry.kind == .sequence ? entry.count : 0
+    }
+
+    /// The item of a sequence at `position` (0 to `itemCount` - 1).
+    package func item(at position: Int) -> YAMLNode {
+        guard document.built == nil else { return sequence?[position] ?? self }
+        return YAMLNode(document: document, index: document.children[document.entries[index].start + position])
+    }
+
+    private var builtPairs: [YAMLPair] {
+        if case .mapping(let pairs) = content { return pairs }
+        return []
+    }
+
     /// Whether this is a mapping, told without making its pairs.
     package var isMapping: Bool { document.kind(of: index) == .mapping }
 
