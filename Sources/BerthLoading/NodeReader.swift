@@ -67,8 +67,8 @@ struct NodeReader {
             return nil
         }
         let count = node.pairCount
-        guard (0..<count).contains(where: { node.value(at: $0).isNull }) else { return MappingPairs(node, count: count) }
-        return MappingPairs(node, positions: (0..<count).filter { !node.value(at: $0).isNull })
+        guard (0..<count).contains(where: { node.valueIsNull(at: $0) }) else { return MappingPairs(node, count: count) }
+        return MappingPairs(node, positions: (0..<count).filter { !node.valueIsNull(at: $0) })
     }
 
     mutating func list(_ node: YAMLNode, _ path: @autoclosure () -> String) -> SequenceItems? {

@@ -93,6 +93,12 @@ public struct YAMLNode: Hashable, Sendable {
         return YAMLNode(document: document, index: document.children[document.entries[index].start + position])
     }
 
+    /// Whether the value of a mapping's pair at `position` is null, told without making the value.
+    package func valueIsNull(at position: Int) -> Bool {
+        guard document.built == nil else { return builtPairs[position].value.isNull }
+        return document.isNull(document.children[document.entries[index].start + 2 * position + 1])
+    }
+
     private var builtPairs: [YAMLPair] {
         if case .mapping(let pairs) = content { return pairs }
         return []
@@ -120,10 +126,8 @@ public struct YAMLNode: Hashable, Sendable {
 
     /// A null scalar (`~`, `null`, or nothing at all).
     public var isNull: Bool {
-        guard document.kind(of: index) == .scalar else { return false }
-        // Every null is written in four bytes or fewer (or tagged !!null): longer text needs no string.
-        if document.built == nil, document.entries[index].count > 4, document.entries[index].tag < 0 { return false }
-        return scalar?.isNull ?? false
+        guard document.built == nil else { return scalar?.isNull ?? false }
+        return document.isNull(index)
     }
 
     /// The value of `key` in a mapping node.
@@ -181,6 +185,8 @@ final class YAMLDocument: Sendable {
     struct Entry: Sendable {
         var kind: Kind
         var style: YAMLScalar.Style
+        /// Whether a scalar's text is all ASCII, so that it equals another ASCII text only byte for byte.
+        var isASCII = true
         /// An index in `tags`, or -1 for none.
         var tag: Int32
         /// 1-based.
@@ -278,6 +284,18 @@ final class YAMLDocument: Sendable {
             return YAMLNode(document: self, index: children[position + 1])
         }
         return nil
+    }
+
+    /// Whether a parsed node is a null scalar, as `YAMLScalar.isNull` tells, without making its string.
+    func isNull(_ index: Int) -> Bool {
+        let entry = entries[index]
+        guard entry.kind == .scalar else { return false }
+        if entry.tag >= 0 { return tags[Int(entry.tag)] == "tag:yaml.org,2002:null" }
+        // Every null is written in four bytes or fewer: longer text needs no look.
+        guard entry.style == .plain, entry.count <= 4 else { return false }
+        let text = bytes(of: index)
+        return text.isEmpty || text.elementsEqual("~".utf8) || text.elementsEqual("null".utf8)
+            || text.elementsEqual("Null".utf8) || text.elementsEqual("NULL".utf8)
     }
 
     func bytes(of index: Int) -> ArraySlice<UInt8> {

@@ -198,10 +198,11 @@ private struct TreeBuilder {
     }
 
     private mutating func append(
-        _ kind: YAMLDocument.Kind, at mark: yaml_mark_t, style: YAMLScalar.Style = .plain, tag: Int32 = -1, start: Int = 0, count: Int = 0
+        _ kind: YAMLDocument.Kind, at mark: yaml_mark_t, style: YAMLScalar.Style = .plain, isASCII: Bool = true, tag: Int32 = -1,
+        start: Int = 0, count: Int = 0
     ) -> Int {
         entries.append(Entry(
-            kind: kind, style: style, tag: tag, line: Int32(truncatingIfNeeded: mark.line + 1),
+            kind: kind, style: style, isASCII: isASCII, tag: tag, line: Int32(truncatingIfNeeded: mark.line + 1),
             column: Int32(truncatingIfNeeded: mark.column + 1), start: start, count: count
         ))
         return entries.count - 1
@@ -237,10 +238,15 @@ private struct TreeBuilder {
             let data = event.data.scalar
             let tag = checkedTag(data.tag, at: mark)
             let start = text.count
+            var isASCII = true
             if let value = data.value, data.length > 0 {
-                text.append(contentsOf: UnsafeBufferPointer(start: value, count: data.length))
+                let bytes = UnsafeBufferPointer(start: value, count: data.length)
+                isASCII = bytes.allSatisfy { $0 < 0x80 }
+                text.append(contentsOf: bytes)
             }
-            let node = append(.scalar, at: mark, style: Self.style(data.style), tag: tag, start: start, count: data.length)
+            let node = append(
+                .scalar, at: mark, style: Self.style(data.style), isASCII: isASCII, tag: tag, start: start, count: data.length
+            )
             if let anchor = Self.string(data.anchor) { anchors[anchor] = (node, 1) }
             add(node, weight: 1)
 
@@ -406,12 +412,15 @@ private struct TreeBuilder {
     }
 
     private func sameText(_ first: Int, _ second: Int) -> Bool {
-        YAMLDocument.sameText(bytes(first), bytes(second))
+        if entries[first].isASCII && entries[second].isASCII {
+            return entries[first].count == entries[second].count && bytes(first).elementsEqual(bytes(second))
+        }
+        return YAMLDocument.sameText(bytes(first), bytes(second))
     }
 
     private func isMergeKey(_ key: Int) -> Bool {
         let entry = entries[key]
-        guard entry.kind == .scalar, bytes(key).elementsEqual("<<".utf8) else { return false }
+        guard entry.kind == .scalar, entry.count == 2, bytes(key).elementsEqual("<<".utf8) else { return false }
         return (entry.style == .plain && entry.tag < 0) || (entry.tag >= 0 && tags[Int(entry.tag)] == "tag:yaml.org,2002:merge")
     }
 
