@@ -82,7 +82,7 @@ struct EnvironmentChecks {
         }
 
         enum Mark { case visiting, done }
-        var marks: [String: Mark] = [:]
+        var marks: [String: Mark] = Dictionary(minimumCapacity: declared.count)
         for start in declared.sorted() where marks[start] == nil {
             // Iterative depth-first search: a long chain of depends_on must not exhaust the stack.
             var stack: [(service: String, next: Int)] = [(start, 0)]

@@ -32,16 +32,18 @@ struct EnvironmentDecoder {
         let database = fields["database"].flatMap { decodeDatabase($0, key: fields.keyLocation("database"), secrets: secretNames) }
         var services: [Service] = []
         if let node = fields["services"], let pairs = reader.mapping(node, "services") {
+            let names = pairs.map(\.name)
             let scope = ServiceScope(
-                serviceNames: Set(pairs.map(\.name)),
+                serviceNames: Set(names),
                 configNames: Set(fields["configs"]?["files"]?.mapping?.map(\.name) ?? []),
                 secretNames: secretNames, hasDatabase: fields["database"] != nil, isProduction: isProduction
             )
             var checks = EnvironmentChecks()
-            for pair in pairs {
-                let path = NodeReader.join("services", pair.name)
-                guard checkName(pair.name, at: pair.key.location, path) else { continue }
-                if let service = decodeService(pair.name, pair.value, key: pair.key.location, path, scope, &checks) { services.append(service) }
+            services.reserveCapacity(pairs.count)
+            for (pair, name) in zip(pairs, names) {
+                let path = NodeReader.join("services", name)
+                guard checkName(name, at: pair.key.location, path) else { continue }
+                if let service = decodeService(name, pair.value, key: pair.key.location, path, scope, &checks) { services.append(service) }
             }
             reader.add(contentsOf: checks.findCycles())
             reader.add(contentsOf: checks.findPortConflicts())

@@ -242,7 +242,12 @@ final class YAMLDocument: Sendable {
         return tag < 0 ? nil : tags[Int(tag)]
     }
 
-    func string(of index: Int) -> String { String(decoding: bytes(of: index), as: UTF8.self) }
+    func string(of index: Int) -> String {
+        let entry = entries[index]
+        return text.withUnsafeBufferPointer { text in
+            String(decoding: UnsafeBufferPointer(rebasing: text[entry.start..<(entry.start + entry.count)]), as: UTF8.self)
+        }
+    }
 
     /// A parsed node's scalar; nil for a collection.
     func scalar(at index: Int) -> YAMLScalar? {
