@@ -139,13 +139,21 @@ struct EnvironmentDecoder {
     }
 
     /// `{ secret: NAME }` naming a declared secret.
-    mutating func secretReference(_ node: YAMLNode, _ path: String, secrets: Set<String>) -> String? {
-        guard let fields = reader.fields(node, path, EnvironmentSchema.secretReference),
-              let nameNode = fields["secret"], let name = reader.string(nameNode, fields.path("secret")) else { return nil }
+    mutating func secretReference(_ node: YAMLNode, _ path: @autoclosure () -> String, secrets: Set<String>) -> String? {
+        let nameNode: YAMLNode
+        if node.pairCount == 1, node.keyName(at: 0) == "secret", !node.valueIsNull(at: 0) {
+            // The usual form, whose fields hold nothing to report: read without making them.
+            nameNode = node.value(at: 0)
+        } else {
+            guard let fields = reader.fields(node, path(), EnvironmentSchema.secretReference), let value = fields["secret"] else { return nil }
+            nameNode = value
+        }
+        func namePath() -> String { NodeReader.join(path(), "secret") }
+        guard let name = reader.string(nameNode, namePath()) else { return nil }
         guard secrets.contains(name) else {
             let declared = secrets.isEmpty ? "no secrets are declared" : "declared: \(secrets.sorted().joined(separator: ", "))"
             reader.error(
-                nameNode.location, fields.path("secret"),
+                nameNode.location, namePath(),
                 "unknown secret '\(name)'\(Suggestion.didYouMean(name, in: secrets)) (\(declared))"
             )
             return nil

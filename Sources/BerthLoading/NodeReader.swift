@@ -35,40 +35,52 @@ struct NodeReader {
     /// missing required keys at the mapping.
     /// `key` is where the mapping is named (`web:`), where a missing key is reported.
     mutating func fields(_ node: YAMLNode, _ path: String, _ schema: ObjectSchema, key: SourceLocation? = nil) -> Fields? {
-        guard let pairs = mapping(node, path) else { return nil }
+        guard node.isMapping else {
+            notMapping(node, path)
+            return nil
+        }
+        let count = node.pairCount
         var names: [String] = []
-        names.reserveCapacity(pairs.count)
-        // The positions of the known pairs, made only once an unknown key is found.
-        var known: [Int]?
-        for index in pairs.indices {
-            let pair = pairs[index]
-            let name = pair.name
-            if schema.contains(name) {
-                names.append(name)
-                known?.append(pair.position)
+        names.reserveCapacity(count)
+        // The positions of the pairs taken, made only once one is left out: a null value is
+        // absent (as in `mapping`), an unknown key is reported.
+        var taken: [Int]?
+        for position in 0..<count {
+            if node.valueIsNull(at: position) {
+                if taken == nil { taken = Array(0..<position) }
                 continue
             }
-            if known == nil { known = pairs[..<index].map(\.position) }
-            error(pair.key.location, path, "unknown key '\(name)'\(Suggestion.didYouMean(name, in: schema.keys))")
+            let name = node.keyName(at: position)
+            if schema.contains(name) {
+                names.append(name)
+                taken?.append(position)
+                continue
+            }
+            if taken == nil { taken = Array(0..<position) }
+            error(node.key(at: position).location, path, "unknown key '\(name)'\(Suggestion.didYouMean(name, in: schema.keys))")
         }
         for required in schema.required where !names.contains(required) {
             error(key ?? node.location, path, "missing required key '\(required)'")
         }
-        let knownPairs = known.map { MappingPairs(node, positions: $0) } ?? pairs
-        return Fields(pairs: knownPairs, names: names, location: key ?? node.location, path: path)
+        let pairs = taken.map { MappingPairs(node, positions: $0) } ?? MappingPairs(node, count: count)
+        return Fields(pairs: pairs, names: names, location: key ?? node.location, path: path)
     }
 
     /// A mapping's pairs, whatever its keys; a key whose value is null is absent (that is how an
     /// overlay removes what it inherits).
     mutating func mapping(_ node: YAMLNode, _ path: @autoclosure () -> String) -> MappingPairs? {
         guard node.isMapping else {
-            if node.isReported { return nil }
-            error(node.location, path(), "expected a mapping, found \(node.kindName)")
+            notMapping(node, path())
             return nil
         }
         let count = node.pairCount
         guard (0..<count).contains(where: { node.valueIsNull(at: $0) }) else { return MappingPairs(node, count: count) }
         return MappingPairs(node, positions: (0..<count).filter { !node.valueIsNull(at: $0) })
+    }
+
+    private mutating func notMapping(_ node: YAMLNode, _ path: @autoclosure () -> String) {
+        if node.isReported { return }
+        error(node.location, path(), "expected a mapping, found \(node.kindName)")
     }
 
     mutating func list(_ node: YAMLNode, _ path: @autoclosure () -> String) -> SequenceItems? {
