@@ -296,11 +296,16 @@ final class YAMLDocument: Sendable {
         let entry = entries[index]
         guard entry.kind == .scalar else { return false }
         if entry.tag >= 0 { return tags[Int(entry.tag)] == "tag:yaml.org,2002:null" }
-        // Every null is written in four bytes or fewer: longer text needs no look.
-        guard entry.style == .plain, entry.count <= 4 else { return false }
-        let text = bytes(of: index)
-        return text.isEmpty || text.elementsEqual("~".utf8) || text.elementsEqual("null".utf8)
-            || text.elementsEqual("Null".utf8) || text.elementsEqual("NULL".utf8)
+        guard entry.style == .plain else { return false }
+        // "", "~", "null", "Null" or "NULL".
+        switch entry.count {
+        case 0: return true
+        case 1: return text[entry.start] == UInt8(ascii: "~")
+        case 4:
+            let word = text[entry.start..<(entry.start + 4)]
+            return word.elementsEqual("null".utf8) || word.elementsEqual("Null".utf8) || word.elementsEqual("NULL".utf8)
+        default: return false
+        }
     }
 
     func bytes(of index: Int) -> ArraySlice<UInt8> {
