@@ -4,19 +4,32 @@ import BerthCore
 
 /// The checks that need every service at once: dependency cycles, host ports taken twice,
 /// and `service_healthy` on a service without a health check.
+///
+/// The key paths of ports and dependencies (`services.web.ports[0]`) are written out only when a
+/// message names them.
 struct EnvironmentChecks {
     private struct Edge {
+        var from: String
         var to: String
         var condition: Dependency.Condition
         var location: SourceLocation
-        var path: String
+        /// The place in a `depends_on` list; nil in a `depends_on` mapping, whose key is `to`.
+        var item: Int?
+
+        var path: String {
+            let list = NodeReader.join(NodeReader.join("services", from), "depends_on")
+            return item.map { NodeReader.join(list, index: $0) } ?? NodeReader.join(list, to)
+        }
     }
 
     private struct Binding {
         var service: String
         var hostIP: String?
         var location: SourceLocation
-        var path: String
+        /// The place in the service's `ports` list.
+        var item: Int
+
+        var path: String { NodeReader.join(NodeReader.join(NodeReader.join("services", service), "ports"), index: item) }
     }
 
     private var edges: [String: [Edge]] = [:]
@@ -31,22 +44,24 @@ struct EnvironmentChecks {
         if hasHealthcheck { healthchecked.insert(service) }
     }
 
+    /// `item` is the dependency's place in a `depends_on` list, nil in a `depends_on` mapping.
     mutating func depend(
-        _ service: String, on other: String, condition: Dependency.Condition, at location: SourceLocation, _ path: String
+        _ service: String, on other: String, condition: Dependency.Condition, at location: SourceLocation, item: Int?
     ) {
-        edges[service, default: []].append(Edge(to: other, condition: condition, location: location, path: path))
+        edges[service, default: []].append(Edge(from: service, to: other, condition: condition, location: location, item: item))
     }
 
-    mutating func publish(_ mapping: PortMapping, service: String, replicas: Int, at location: SourceLocation, _ path: String) {
+    /// `port` is the mapping's place in the service's `ports` list.
+    mutating func publish(_ mapping: PortMapping, service: String, replicas: Int, at location: SourceLocation, port item: Int) {
         guard let hostPorts = mapping.hostPorts else { return }
         let used = hostPorts.lowerBound..<(hostPorts.lowerBound + min(replicas, hostPorts.count))
         for port in used {
             let key = port * 2 + (mapping.protocol == .tcp ? 0 : 1)
-            let binding = Binding(service: service, hostIP: mapping.hostIP, location: location, path: path)
+            let binding = Binding(service: service, hostIP: mapping.hostIP, location: location, item: item)
             if let other = bindings[key]?.first(where: { PortMapping.addressesOverlap($0.hostIP, mapping.hostIP) }) {
                 portConflicts.append(.error(
                     at: location,
-                    "\(path): host port \(port)/\(mapping.protocol.rawValue) is already published by \(other.path) (line \(other.location.line))"
+                    "\(binding.path): host port \(port)/\(mapping.protocol.rawValue) is already published by \(other.path) (line \(other.location.line))"
                 ))
                 return
             }
@@ -68,7 +83,7 @@ struct EnvironmentChecks {
         }
 
         enum Mark { case visiting, done }
-        var marks: [String: Mark] = [:]
+        var marks: [String: Mark] = Dictionary(minimumCapacity: declared.count)
         for start in declared.sorted() where marks[start] == nil {
             // Iterative depth-first search: a long chain of depends_on must not exhaust the stack.
             var stack: [(service: String, next: Int)] = [(start, 0)]

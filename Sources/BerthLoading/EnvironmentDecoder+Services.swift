@@ -55,28 +55,28 @@ extension EnvironmentDecoder {
         )
     }
 
-    private mutating func imageReference(_ node: YAMLNode, _ path: String) -> ImageReference? {
-        guard let image = reader.parse(node, path, ImageReference.init(parsing:)) else { return nil }
+    private mutating func imageReference(_ node: YAMLNode, _ path: @autoclosure () -> String) -> ImageReference? {
+        guard let image = reader.parse(node, path(), ImageReference.init(parsing:)) else { return nil }
         if image.digest == nil {
             if image.tag == nil {
-                reader.warning(node.location, path, "'\(image.text)' has no tag, so it means :latest; pin a release (e.g. :1.0.0)")
+                reader.warning(node.location, path(), "'\(image.text)' has no tag, so it means :latest; pin a release (e.g. :1.0.0)")
             } else if image.tag == "latest" {
-                reader.warning(node.location, path, "':latest' is not a release; pin one so that plans say what changes")
+                reader.warning(node.location, path(), "':latest' is not a release; pin one so that plans say what changes")
             }
         }
         return image
     }
 
-    private mutating func decodeCommand(_ node: YAMLNode, _ path: String) -> [String]? {
-        if node.sequence != nil { return reader.strings(node, path) }
-        return reader.parse(node, path, ShellWords.split)
+    private mutating func decodeCommand(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [String]? {
+        if node.isSequence { return reader.strings(node, path()) }
+        return reader.parse(node, path(), ShellWords.split)
     }
 
-    private mutating func decodeEnvironment(_ node: YAMLNode, _ path: String, _ scope: ServiceScope) -> [EnvironmentVariable] {
-        var variables: [String: EnvironmentVariable] = [:]
-        if let items = node.sequence {
-            for (index, item) in items.enumerated() {
-                let itemPath = NodeReader.join(path, index: index)
+    private mutating func decodeEnvironment(_ node: YAMLNode, _ path: @autoclosure () -> String, _ scope: ServiceScope) -> [EnvironmentVariable] {
+        if node.isSequence {
+            var variables: [String: EnvironmentVariable] = [:]
+            for (index, item) in SequenceItems(node).enumerated() {
+                let itemPath = NodeReader.join(path(), index: index)
                 guard let entry = reader.string(item, itemPath) else { continue }
                 guard let equals = entry.firstIndex(of: "="), Self.isVariableName(String(entry[..<equals])) else {
                     reader.error(item.location, itemPath, "'\(entry)' is not NAME=value")
@@ -90,96 +90,108 @@ extension EnvironmentDecoder {
                     variables[name] = EnvironmentVariable(name: name, value: value)
                 }
             }
-        } else if let pairs = reader.mapping(node, path) {
-            for pair in pairs {
-                let itemPath = NodeReader.join(path, pair.name)
-                guard Self.isVariableName(pair.name) else {
-                    reader.error(pair.key.location, itemPath, "'\(pair.name)' is not an environment variable name")
-                    continue
-                }
-                if let value = configValue(pair.value, itemPath, name: pair.name, secrets: scope.secretNames, isProduction: scope.isProduction) {
-                    variables[pair.name] = EnvironmentVariable(name: pair.name, value: value)
-                }
+            return variables.values.sorted { $0.name < $1.name }
+        }
+        guard let pairs = reader.mapping(node, path()) else { return [] }
+        var variables: [EnvironmentVariable] = []
+        variables.reserveCapacity(pairs.count)
+        for pair in pairs {
+            let name = pair.name
+            func itemPath() -> String { NodeReader.join(path(), name) }
+            guard Self.isVariableName(name) else {
+                reader.error(pair.key.location, itemPath(), "'\(name)' is not an environment variable name")
+                continue
+            }
+            if let value = configValue(pair.value, itemPath(), name: name, secrets: scope.secretNames, isProduction: scope.isProduction) {
+                variables.append(EnvironmentVariable(name: name, value: value))
             }
         }
-        return variables.values.sorted { $0.name < $1.name }
+        // A name written twice (already reported as a duplicate key) keeps its last value.
+        variables.sort { $0.name < $1.name }
+        var last = 0
+        for index in variables.indices.dropFirst() {
+            if variables[index].name != variables[last].name { last += 1 }
+            variables[last] = variables[index]
+        }
+        if !variables.isEmpty { variables.removeSubrange((last + 1)...) }
+        return variables
     }
 
     private mutating func decodePorts(
-        _ node: YAMLNode, _ path: String, service: String, replicas: Int, _ checks: inout EnvironmentChecks
+        _ node: YAMLNode, _ path: @autoclosure () -> String, service: String, replicas: Int, _ checks: inout EnvironmentChecks
     ) -> [PortMapping] {
-        guard let items = reader.list(node, path) else { return [] }
+        guard let items = reader.list(node, path()) else { return [] }
         var ports: [PortMapping] = []
         for (index, item) in items.enumerated() {
-            let itemPath = NodeReader.join(path, index: index)
+            func itemPath() -> String { NodeReader.join(path(), index: index) }
             let mapping: PortMapping?
             if let number = item.scalar?.int {
                 mapping = (1...65535).contains(number) ? PortMapping(hostPorts: nil, containerPort: number) : nil
-                if mapping == nil { reader.error(item.location, itemPath, "\(number) is not a port number (1-65535)") }
+                if mapping == nil { reader.error(item.location, itemPath(), "\(number) is not a port number (1-65535)") }
             } else {
-                mapping = reader.parse(item, itemPath, PortMapping.init(parsing:))
+                mapping = reader.parse(item, itemPath(), PortMapping.init(parsing:))
             }
             guard let mapping else { continue }
             if let hostPorts = mapping.hostPorts, hostPorts.count < replicas {
                 reader.error(
-                    item.location, itemPath,
+                    item.location, itemPath(),
                     "\(replicas) replicas need \(replicas) host ports, '\(mapping)' gives \(hostPorts.count); give a range such as \(hostPorts.lowerBound)-\(hostPorts.lowerBound + replicas - 1):\(mapping.containerPort)"
                 )
                 continue
             }
-            checks.publish(mapping, service: service, replicas: replicas, at: item.location, itemPath)
+            checks.publish(mapping, service: service, replicas: replicas, at: item.location, port: index)
             ports.append(mapping)
         }
         return ports
     }
 
-    private mutating func decodeVolumes(_ node: YAMLNode, _ path: String) -> [VolumeMount] {
-        guard let items = reader.list(node, path) else { return [] }
+    private mutating func decodeVolumes(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [VolumeMount] {
+        guard let items = reader.list(node, path()) else { return [] }
         var volumes: [VolumeMount] = []
         for (index, item) in items.enumerated() {
-            let itemPath = NodeReader.join(path, index: index)
+            let itemPath = NodeReader.join(path(), index: index)
             guard let text = reader.string(item, itemPath) else { continue }
             if let volume = volume(text, at: item.location, itemPath) { volumes.append(volume) }
         }
         return volumes
     }
 
-    private mutating func volume(_ text: String, at location: SourceLocation, _ path: String) -> VolumeMount? {
+    private mutating func volume(_ text: String, at location: SourceLocation, _ path: @autoclosure () -> String) -> VolumeMount? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard (2...3).contains(parts.count), !parts[0].isEmpty, !parts[1].isEmpty else {
-            reader.error(location, path, "'\(text)' is not SOURCE:TARGET[:ro|rw]")
+            reader.error(location, path(), "'\(text)' is not SOURCE:TARGET[:ro|rw]")
             return nil
         }
         var readOnly = false
         if parts.count == 3 {
             guard parts[2] == "ro" || parts[2] == "rw" else {
-                reader.error(location, path, "'\(parts[2])' is not a volume mode; use ro or rw")
+                reader.error(location, path(), "'\(parts[2])' is not a volume mode; use ro or rw")
                 return nil
             }
             readOnly = parts[2] == "ro"
         }
         guard parts[1].hasPrefix("/") else {
-            reader.error(location, path, "the target '\(parts[1])' must be an absolute path inside the container")
+            reader.error(location, path(), "the target '\(parts[1])' must be an absolute path inside the container")
             return nil
         }
         let source: VolumeMount.Source
         let written = parts[0]
         if written.hasPrefix("~") {
-            reader.error(location, path, "'~' is not expanded; write the absolute path")
+            reader.error(location, path(), "'~' is not expanded; write the absolute path")
             return nil
         } else if written.hasPrefix("/") {
             source = .bind(Paths.normalize(written))
         } else if written.hasPrefix(".") {
             let resolved = Paths.resolve(written, against: context.projectRoot)
             guard Paths.isInside(resolved, root: context.projectRoot) else {
-                reader.error(location, path, "the bind source '\(written)' leaves the project; use an absolute path for a host folder")
+                reader.error(location, path(), "the bind source '\(written)' leaves the project; use an absolute path for a host folder")
                 return nil
             }
             source = .bind(resolved)
         } else {
             guard written.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }),
                   written.first?.isLetter == true || written.first?.isNumber == true else {
-                reader.error(location, path, "'\(written)' is not a volume name (letters, digits, '_', '.', '-') nor a path (./ or /)")
+                reader.error(location, path(), "'\(written)' is not a volume name (letters, digits, '_', '.', '-') nor a path (./ or /)")
                 return nil
             }
             source = .named(written)
@@ -187,14 +199,14 @@ extension EnvironmentDecoder {
         return VolumeMount(source: source, target: Paths.normalize(parts[1]), readOnly: readOnly)
     }
 
-    private mutating func configMounts(_ node: YAMLNode, _ path: String, _ scope: ServiceScope) -> [ConfigMount] {
-        guard let items = reader.list(node, path) else { return [] }
+    private mutating func configMounts(_ node: YAMLNode, _ path: @autoclosure () -> String, _ scope: ServiceScope) -> [ConfigMount] {
+        guard let items = reader.list(node, path()) else { return [] }
         var mounts: [ConfigMount] = []
         for (index, item) in items.enumerated() {
-            let itemPath = NodeReader.join(path, index: index)
+            let itemPath = NodeReader.join(path(), index: index)
             var sourceNode = item
             var target: String?
-            if item.mapping != nil {
+            if item.isMapping {
                 guard let fields = reader.fields(item, itemPath, EnvironmentSchema.configMount),
                       let source = fields["source"] else { continue }
                 sourceNode = source
@@ -228,7 +240,7 @@ extension EnvironmentDecoder {
         let check: HealthCheck.Check?
         switch (fields["test"], fields["url"]) {
         case (let test?, nil):
-            if test.sequence != nil {
+            if test.isSequence {
                 check = reader.strings(test, fields.path("test")).flatMap { words in
                     guard let first = words.first, ["CMD", "CMD-SHELL"].contains(first), words.count > 1 else {
                         reader.error(test.location, fields.path("test"), "a test list starts with CMD or CMD-SHELL and has a command")
@@ -301,59 +313,65 @@ extension EnvironmentDecoder {
     }
 
     private mutating func dependencies(
-        _ node: YAMLNode, _ path: String, service: String, _ scope: ServiceScope, _ checks: inout EnvironmentChecks
+        _ node: YAMLNode, _ path: @autoclosure () -> String, service: String, _ scope: ServiceScope, _ checks: inout EnvironmentChecks
     ) -> [Dependency] {
-        var entries: [(name: String, location: SourceLocation, path: String, condition: Dependency.Condition)] = []
-        if let items = node.sequence {
-            for (index, item) in items.enumerated() {
-                let itemPath = NodeReader.join(path, index: index)
-                if let name = reader.string(item, itemPath) { entries.append((name, item.location, itemPath, .serviceStarted)) }
+        // `index` is the place in a list; nil for a key of a mapping, which is the name.
+        var entries: [(name: String, location: SourceLocation, index: Int?, condition: Dependency.Condition)] = []
+        if node.isSequence {
+            for (index, item) in SequenceItems(node).enumerated() {
+                if let name = reader.string(item, NodeReader.join(path(), index: index)) {
+                    entries.append((name, item.location, index, .serviceStarted))
+                }
             }
-        } else if let pairs = reader.mapping(node, path) {
+        } else if let pairs = reader.mapping(node, path()) {
             for pair in pairs {
-                let itemPath = NodeReader.join(path, pair.name)
+                let name = pair.name
+                let itemPath = NodeReader.join(path(), name)
                 guard let fields = reader.fields(pair.value, itemPath, EnvironmentSchema.dependency, key: pair.key.location) else { continue }
                 let condition = fields["condition"].flatMap { reader.choice($0, fields.path("condition"), Dependency.Condition.self) }
                 guard fields["condition"] == nil || condition != nil else { continue }
-                entries.append((pair.name, pair.key.location, itemPath, condition ?? .serviceStarted))
+                entries.append((name, pair.key.location, nil, condition ?? .serviceStarted))
             }
         }
         var dependencies: [Dependency] = []
         for entry in entries {
+            func entryPath() -> String {
+                entry.index.map { NodeReader.join(path(), index: $0) } ?? NodeReader.join(path(), entry.name)
+            }
             if entry.condition == .migrationsApplied {
                 guard entry.name == "database" else {
-                    reader.error(entry.location, entry.path, "migrations_applied waits for the environment's database: write it under the key 'database'")
+                    reader.error(entry.location, entryPath(), "migrations_applied waits for the environment's database: write it under the key 'database'")
                     continue
                 }
                 guard scope.hasDatabase else {
-                    reader.error(entry.location, entry.path, "migrations_applied, but this environment has no database section")
+                    reader.error(entry.location, entryPath(), "migrations_applied, but this environment has no database section")
                     continue
                 }
             } else {
                 guard scope.serviceNames.contains(entry.name) else {
                     reader.error(
-                        entry.location, entry.path,
+                        entry.location, entryPath(),
                         "depends on '\(entry.name)', which is not a service\(Suggestion.didYouMean(entry.name, in: scope.serviceNames))"
                     )
                     continue
                 }
-                checks.depend(service, on: entry.name, condition: entry.condition, at: entry.location, entry.path)
+                checks.depend(service, on: entry.name, condition: entry.condition, at: entry.location, item: entry.index)
             }
             dependencies.append(Dependency(service: entry.name, condition: entry.condition))
         }
         return dependencies
     }
 
-    private mutating func decodeLabels(_ node: YAMLNode, _ path: String) -> [Label] {
-        guard let pairs = reader.mapping(node, path) else { return [] }
+    private mutating func decodeLabels(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [Label] {
+        guard let pairs = reader.mapping(node, path()) else { return [] }
         var labels: [Label] = []
         for pair in pairs {
-            let itemPath = NodeReader.join(path, pair.name)
+            func itemPath() -> String { NodeReader.join(path(), pair.name) }
             if pair.name.hasPrefix("berth.") {
-                reader.error(pair.key.location, itemPath, "labels beginning with 'berth.' are Berth's own")
+                reader.error(pair.key.location, itemPath(), "labels beginning with 'berth.' are Berth's own")
                 continue
             }
-            if let value = reader.string(pair.value, itemPath) { labels.append(Label(name: pair.name, value: value)) }
+            if let value = reader.string(pair.value, itemPath()) { labels.append(Label(name: pair.name, value: value)) }
         }
         return labels.sorted { $0.name < $1.name }
     }

@@ -33,16 +33,18 @@ struct EnvironmentDecoder {
         let database = fields["database"].flatMap { decodeDatabase($0, key: fields.keyLocation("database"), secrets: secretNames) }
         var services: [Service] = []
         if let node = fields["services"], let pairs = reader.mapping(node, "services") {
+            let names = pairs.map(\.name)
             let scope = ServiceScope(
-                serviceNames: Set(pairs.map(\.name)),
+                serviceNames: Set(names),
                 configNames: Set(fields["configs"]?["files"]?.mapping?.map(\.name) ?? []),
                 secretNames: secretNames, hasDatabase: fields["database"] != nil, isProduction: isProduction
             )
             var checks = EnvironmentChecks()
-            for pair in pairs {
-                let path = NodeReader.join("services", pair.name)
-                guard checkName(pair.name, at: pair.key.location, path) else { continue }
-                if let service = decodeService(pair.name, pair.value, key: pair.key.location, path, scope, &checks) { services.append(service) }
+            services.reserveCapacity(pairs.count)
+            for (pair, name) in zip(pairs, names) {
+                let path = NodeReader.join("services", name)
+                guard checkName(name, at: pair.key.location, path) else { continue }
+                if let service = decodeService(name, pair.value, key: pair.key.location, path, scope, &checks) { services.append(service) }
             }
             reader.add(contentsOf: checks.findCycles())
             reader.add(contentsOf: checks.findPortConflicts())
@@ -66,9 +68,9 @@ struct EnvironmentDecoder {
     }
 
     /// Names become container names and labels: lowercase letters, digits, '-' and '_'.
-    mutating func checkName(_ name: String, at location: SourceLocation, _ path: String) -> Bool {
+    mutating func checkName(_ name: String, at location: SourceLocation, _ path: @autoclosure () -> String) -> Bool {
         guard Self.isName(name) else {
-            reader.error(location, path, "'\(name)' is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter or digit (at most 63)")
+            reader.error(location, path(), "'\(name)' is not a valid name: use lowercase letters, digits, '-' and '_', starting with a letter or digit (at most 63)")
             return false
         }
         return true
@@ -138,13 +140,21 @@ struct EnvironmentDecoder {
     }
 
     /// `{ secret: NAME }` naming a declared secret.
-    mutating func secretReference(_ node: YAMLNode, _ path: String, secrets: Set<String>) -> String? {
-        guard let fields = reader.fields(node, path, EnvironmentSchema.secretReference),
-              let nameNode = fields["secret"], let name = reader.string(nameNode, fields.path("secret")) else { return nil }
+    mutating func secretReference(_ node: YAMLNode, _ path: @autoclosure () -> String, secrets: Set<String>) -> String? {
+        let nameNode: YAMLNode
+        if node.pairCount == 1, node.keyName(at: 0) == "secret", !node.valueIsNull(at: 0) {
+            // The usual form, whose fields hold nothing to report: read without making them.
+            nameNode = node.value(at: 0)
+        } else {
+            guard let fields = reader.fields(node, path(), EnvironmentSchema.secretReference), let value = fields["secret"] else { return nil }
+            nameNode = value
+        }
+        func namePath() -> String { NodeReader.join(path(), "secret") }
+        guard let name = reader.string(nameNode, namePath()) else { return nil }
         guard secrets.contains(name) else {
             let declared = secrets.isEmpty ? "no secrets are declared" : "declared: \(secrets.sorted().joined(separator: ", "))"
             reader.error(
-                nameNode.location, fields.path("secret"),
+                nameNode.location, namePath(),
                 "unknown secret '\(name)'\(Suggestion.didYouMean(name, in: secrets)) (\(declared))"
             )
             return nil
@@ -154,19 +164,19 @@ struct EnvironmentDecoder {
 
     /// A literal or `{ secret: NAME }`. A literal under a name that looks secret is an error in production.
     mutating func configValue(
-        _ node: YAMLNode, _ path: String, name: String, secrets: Set<String>, isProduction: Bool
+        _ node: YAMLNode, _ path: @autoclosure () -> String, name: String, secrets: Set<String>, isProduction: Bool
     ) -> ConfigValue? {
-        if node.mapping != nil {
-            return secretReference(node, path, secrets: secrets).map { .secret($0) }
+        if node.isMapping {
+            return secretReference(node, path(), secrets: secrets).map { .secret($0) }
         }
-        guard let text = reader.string(node, path) else { return nil }
+        guard let text = reader.string(node, path()) else { return nil }
         if Self.looksSecret(name), !text.isEmpty {
             let advice = "a literal value for what looks like a secret; use { secret: NAME }"
             if isProduction {
-                reader.error(node.location, path, advice + " (required in production)")
+                reader.error(node.location, path(), advice + " (required in production)")
                 return nil
             }
-            reader.warning(node.location, path, advice)
+            reader.warning(node.location, path(), advice)
         }
         return .literal(text)
     }
@@ -176,11 +186,16 @@ struct EnvironmentDecoder {
 
     /// A name such as `DB_PASSWORD` or `apiToken`, compared as ASCII without regard to case.
     static func looksSecret(_ name: String) -> Bool {
-        let upper = name.utf8.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }
-        return secretWords.contains { word in
-            guard upper.count >= word.count else { return false }
-            return (0...(upper.count - word.count)).contains { start in
-                word.indices.allSatisfy { upper[start + $0] == word[$0] }
+        var name = name
+        return name.withUTF8 { bytes in
+            secretWords.contains { word in
+                guard bytes.count >= word.count else { return false }
+                return (0...(bytes.count - word.count)).contains { start in
+                    word.indices.allSatisfy { offset in
+                        let byte = bytes[start + offset]
+                        return (byte >= 97 && byte <= 122 ? byte - 32 : byte) == word[offset]
+                    }
+                }
             }
         }
     }

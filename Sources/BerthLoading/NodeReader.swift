@@ -36,45 +36,61 @@ struct NodeReader {
     /// missing required keys at the mapping.
     /// `key` is where the mapping is named (`web:`), where a missing key is reported.
     mutating func fields(_ node: YAMLNode, _ path: String, _ schema: ObjectSchema, key: SourceLocation? = nil) -> Fields? {
-        guard let pairs = mapping(node, path) else { return nil }
-        var known: [YAMLPair] = []
-        let allKnown = pairs.allSatisfy { schema.contains($0.name) }
-        for pair in pairs where !allKnown {
-            if schema.contains(pair.name) {
-                known.append(pair)
-            } else {
-                error(
-                    pair.key.location, path,
-                    "unknown key '\(pair.name)'\(Suggestion.didYouMean(pair.name, in: schema.keys))"
-                )
-            }
+        guard node.isMapping else {
+            notMapping(node, path)
+            return nil
         }
-        if allKnown { known = pairs }
-        for required in schema.required where !known.contains(where: { $0.name == required }) {
+        let count = node.pairCount
+        var names: [String] = []
+        names.reserveCapacity(count)
+        // The positions of the pairs taken, made only once one is left out: a null value is
+        // absent (as in `mapping`), an unknown key is reported.
+        var taken: [Int]?
+        for position in 0..<count {
+            if node.valueIsNull(at: position) {
+                if taken == nil { taken = Array(0..<position) }
+                continue
+            }
+            let name = node.keyName(at: position)
+            if schema.contains(name) {
+                names.append(name)
+                taken?.append(position)
+                continue
+            }
+            if taken == nil { taken = Array(0..<position) }
+            error(node.key(at: position).location, path, "unknown key '\(name)'\(Suggestion.didYouMean(name, in: schema.keys))")
+        }
+        for required in schema.required where !names.contains(required) {
             error(key ?? node.location, path, "missing required key '\(required)'")
         }
-        return Fields(pairs: known, location: key ?? node.location, path: path)
+        let pairs = taken.map { MappingPairs(node, positions: $0) } ?? MappingPairs(node, count: count)
+        return Fields(pairs: pairs, names: names, location: key ?? node.location, path: path)
     }
 
     /// A mapping's pairs, whatever its keys; a key whose value is null is absent (that is how an
     /// overlay removes what it inherits).
-    mutating func mapping(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [YAMLPair]? {
-        guard let pairs = node.mapping else {
-            if node.isReported { return nil }
-            error(node.location, path(), "expected a mapping, found \(node.kindName)")
+    mutating func mapping(_ node: YAMLNode, _ path: @autoclosure () -> String) -> MappingPairs? {
+        guard node.isMapping else {
+            notMapping(node, path())
             return nil
         }
-        guard pairs.contains(where: { $0.value.isNull }) else { return pairs }
-        return pairs.filter { !$0.value.isNull }
+        let count = node.pairCount
+        guard (0..<count).contains(where: { node.valueIsNull(at: $0) }) else { return MappingPairs(node, count: count) }
+        return MappingPairs(node, positions: (0..<count).filter { !node.valueIsNull(at: $0) })
     }
 
-    mutating func list(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [YAMLNode]? {
-        guard let items = node.sequence else {
+    private mutating func notMapping(_ node: YAMLNode, _ path: @autoclosure () -> String) {
+        if node.isReported { return }
+        error(node.location, path(), "expected a mapping, found \(node.kindName)")
+    }
+
+    mutating func list(_ node: YAMLNode, _ path: @autoclosure () -> String) -> SequenceItems? {
+        guard node.isSequence else {
             if node.isReported { return nil }
             error(node.location, path(), "expected a list, found \(node.kindName)")
             return nil
         }
-        return items
+        return SequenceItems(node)
     }
 
     /// Text. Integers and booleans are taken as their text; a plain scalar that other YAML
@@ -159,26 +175,87 @@ struct NodeReader {
     }
 }
 
+/// One pair of a mapping, read from the mapping by position: its key's text is made only when asked for.
+struct MappingPair {
+    let mapping: YAMLNode
+    let position: Int
+
+    var key: YAMLNode { mapping.key(at: position) }
+    var value: YAMLNode { mapping.value(at: position) }
+    var name: String { mapping.keyName(at: position) }
+}
+
+/// Pairs of a mapping node, all of them or those at chosen positions, read in place.
+struct MappingPairs: RandomAccessCollection {
+    let mapping: YAMLNode
+    /// The positions of the pairs taken; nil when every pair is.
+    private let positions: [Int]?
+    let endIndex: Int
+
+    init(_ mapping: YAMLNode, count: Int) {
+        self.mapping = mapping
+        positions = nil
+        endIndex = count
+    }
+
+    init(_ mapping: YAMLNode, positions: [Int]) {
+        self.mapping = mapping
+        self.positions = positions
+        endIndex = positions.count
+    }
+
+    var startIndex: Int { 0 }
+
+    subscript(index: Int) -> MappingPair {
+        MappingPair(mapping: mapping, position: positions?[index] ?? index)
+    }
+}
+
+/// The items of a sequence node, read in place.
+struct SequenceItems: RandomAccessCollection {
+    let sequence: YAMLNode
+    let endIndex: Int
+
+    init(_ sequence: YAMLNode) {
+        self.sequence = sequence
+        endIndex = sequence.itemCount
+    }
+
+    var startIndex: Int { 0 }
+
+    subscript(index: Int) -> YAMLNode { sequence.item(at: index) }
+}
+
 /// The known keys of a mapping, looked up by name.
-struct Fields {
-    var pairs: [YAMLPair]
-    var location: SourceLocation
-    var path: String
+///
+/// A class: the decoder's closures capture it many times per mapping, and a reference is copied
+/// at the cost of one count, not one per stored array and string.
+final class Fields {
+    let pairs: MappingPairs
+    /// The key of each pair, in order.
+    private let names: [String]
+    let location: SourceLocation
+    let path: String
+
+    init(pairs: MappingPairs, names: [String], location: SourceLocation, path: String) {
+        self.pairs = pairs
+        self.names = names
+        self.location = location
+        self.path = path
+    }
 
     subscript(key: String) -> YAMLNode? {
-        guard let index = index(of: key) else { return nil }
+        guard let index = names.firstIndex(of: key) else { return nil }
         return pairs[index].value
     }
 
     func keyLocation(_ key: String) -> SourceLocation? {
-        guard let index = index(of: key) else { return nil }
+        guard let index = names.firstIndex(of: key) else { return nil }
         return pairs[index].key.location
     }
 
-    private func index(of key: String) -> Int? {
-        for index in pairs.indices where pairs[index].name == key { return index }
-        return nil
-    }
+    /// The key of the pair at `index` of `pairs`.
+    func name(at index: Int) -> String { names[index] }
 
     func path(_ key: String) -> String { NodeReader.join(path, key) }
 }

@@ -39,7 +39,7 @@ public struct YAMLParser: Sendable {
 
     /// Parses `bytes`, naming `file` in every location.
     public func parse(_ bytes: [UInt8], file: String) -> Result {
-        var builder = TreeBuilder(file: file, limits: limits)
+        var builder = TreeBuilder(file: file, limits: limits, size: bytes.count)
         guard !bytes.isEmpty else { return Result(root: nil, diagnostics: []) }
 
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
@@ -68,7 +68,7 @@ public struct YAMLParser: Sendable {
                 if done || builder.stopped { return }
             }
         }
-        return Result(root: builder.stopped ? nil : builder.root, diagnostics: builder.diagnostics)
+        return Result(root: builder.stopped ? nil : builder.finish(), diagnostics: builder.diagnostics)
     }
 
     /// libyaml's own description of what went wrong, where it went wrong.
@@ -134,41 +134,56 @@ public struct YAMLParser: Sendable {
     }
 }
 
-/// Turns libyaml events into nodes with an explicit stack, so that depth costs no native stack.
+/// Turns libyaml events into the flat storage of a `YAMLDocument` with an explicit stack, so that
+/// depth costs no native stack.
 private struct TreeBuilder {
-    final class Frame {
+    typealias Entry = YAMLDocument.Entry
+
+    struct Frame {
+        let entry: Int
         let isMapping: Bool
-        let location: SourceLocation
         let anchor: String?
-        var items: [YAMLNode] = []
-        var pairs: [YAMLPair] = []
-        var pendingKey: YAMLNode?
+        /// Where this collection's children start in `pending`.
+        let firstChild: Int
         /// Nodes in this subtree, counting what aliases inside it expand to.
         var weight = 1
-
-        init(isMapping: Bool, location: SourceLocation, anchor: String?) {
-            self.isMapping = isMapping
-            self.location = location
-            self.anchor = anchor
-        }
     }
 
     let file: String
     let limits: YAMLParser.Limits
-    var root: YAMLNode?
+    var root: Int?
     var diagnostics: [Diagnostic] = []
     var stopped = false
     private var stack: [Frame] = []
-    private var anchors: [String: (node: YAMLNode, weight: Int)] = [:]
+    private var anchors: [String: (node: Int, weight: Int)] = [:]
     private var expanded = 0
     private var documents = 0
 
-    init(file: String, limits: YAMLParser.Limits) {
+    private var entries: [Entry] = []
+    private var children: [Int] = []
+    private var text: [UInt8] = []
+    private var tags: [String] = []
+    private var tagIndices: [String: Int32] = [:]
+    /// The children of the open collections, innermost last.
+    private var pending: [Int] = []
+
+    init(file: String, limits: YAMLParser.Limits, size: Int) {
         self.file = file
         self.limits = limits
+        // A node takes ten bytes of YAML or more; a scalar's text is no longer than it was written.
+        entries.reserveCapacity(size / 10)
+        children.reserveCapacity(size / 10)
+        text.reserveCapacity(size)
     }
 
     var start: SourceLocation { SourceLocation(file: file, line: 1, column: 1) }
+
+    /// The document built; nil when it has no root.
+    func finish() -> YAMLNode? {
+        guard let root else { return nil }
+        let document = YAMLDocument(file: file, entries: entries, children: children, text: text, tags: tags)
+        return YAMLNode(document: document, index: root)
+    }
 
     mutating func fail(_ diagnostic: Diagnostic) {
         diagnostics.append(diagnostic)
@@ -179,20 +194,60 @@ private struct TreeBuilder {
         SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
     }
 
+    private func location(of node: Int) -> SourceLocation {
+        SourceLocation(file: file, line: Int(entries[node].line), column: Int(entries[node].column))
+    }
+
+    private mutating func append(
+        _ kind: YAMLDocument.Kind, at mark: yaml_mark_t, style: YAMLScalar.Style = .plain, isASCII: Bool = true, tag: Int32 = -1,
+        start: Int = 0, count: Int = 0
+    ) -> Int {
+        entries.append(Entry(
+            kind: kind, style: style, isASCII: isASCII, tag: tag, line: Int32(truncatingIfNeeded: mark.line + 1),
+            column: Int32(truncatingIfNeeded: mark.column + 1), start: start, count: count
+        ))
+        return entries.count - 1
+    }
+
+    /// A scalar that stands in for a node already reported.
+    private mutating func reported(at location: SourceLocation) -> Int {
+        entries.append(Entry(
+            kind: .scalar, style: .plain, tag: tagIndex(YAMLNode.reportedTag), line: Int32(truncatingIfNeeded: location.line),
+            column: Int32(truncatingIfNeeded: location.column), start: text.count, count: 0
+        ))
+        return entries.count - 1
+    }
+
+    private mutating func tagIndex(_ tag: String) -> Int32 {
+        if let index = tagIndices[tag] { return index }
+        let index = Int32(tags.count)
+        tags.append(tag)
+        tagIndices[tag] = index
+        return index
+    }
+
     mutating func consume(_ event: yaml_event_t) {
-        let here = location(event.start_mark)
+        let mark = event.start_mark
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             documents += 1
             if documents > 1 {
-                fail(.error(at: here, "a second YAML document starts here; a Berth file holds exactly one"))
+                fail(.error(at: location(mark), "a second YAML document starts here; a Berth file holds exactly one"))
             }
 
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
-            let tag = checkedTag(data.tag, at: here)
-            let text = String(decoding: UnsafeBufferPointer(start: data.value, count: data.length), as: UTF8.self)
-            let node = YAMLNode(.scalar(YAMLScalar(text, style: Self.style(data.style), tag: tag)), at: here)
+            let tag = checkedTag(data.tag, at: mark)
+            let start = text.count
+            var isASCII = true
+            if let value = data.value, data.length > 0 {
+                let bytes = UnsafeBufferPointer(start: value, count: data.length)
+                isASCII = bytes.allSatisfy { $0 < 0x80 }
+                text.append(contentsOf: bytes)
+            }
+            let node = append(
+                .scalar, at: mark, style: Self.style(data.style), isASCII: isASCII, tag: tag, start: start, count: data.length
+            )
             if let anchor = Self.string(data.anchor) { anchors[anchor] = (node, 1) }
             add(node, weight: 1)
 
@@ -200,17 +255,18 @@ private struct TreeBuilder {
             let name = Self.string(event.data.alias.anchor) ?? ""
             guard let (node, weight) = anchors[name] else {
                 let open = stack.contains { $0.anchor == name }
+                let here = location(mark)
                 diagnostics.append(.error(
                     at: here,
                     open ? "alias *\(name) refers to a node that contains it" : "alias *\(name) names no anchor defined before it"
                 ))
-                add(YAMLNode.reported(at: here), weight: 1)
+                add(reported(at: here), weight: 1)
                 return
             }
             expanded += weight
             if expanded > limits.maxAliasExpansion {
                 fail(.error(
-                    at: here,
+                    at: location(mark),
                     "aliases expand to more than \(limits.maxAliasExpansion) nodes; refusing to expand further (an alias bomb?)"
                 ))
                 return
@@ -222,110 +278,151 @@ private struct TreeBuilder {
             let (anchorPointer, tagPointer) = isMapping
                 ? (event.data.mapping_start.anchor, event.data.mapping_start.tag)
                 : (event.data.sequence_start.anchor, event.data.sequence_start.tag)
-            _ = checkedTag(tagPointer, at: here)
+            _ = checkedTag(tagPointer, at: mark)
             guard stack.count < limits.maxDepth else {
-                fail(.error(at: here, "nesting deeper than \(limits.maxDepth) levels"))
+                fail(.error(at: location(mark), "nesting deeper than \(limits.maxDepth) levels"))
                 return
             }
-            stack.append(Frame(isMapping: isMapping, location: here, anchor: Self.string(anchorPointer)))
+            let node = append(isMapping ? .mapping : .sequence, at: mark)
+            stack.append(Frame(entry: node, isMapping: isMapping, anchor: Self.string(anchorPointer), firstChild: pending.count))
 
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return }
-            let node = frame.isMapping
-                ? YAMLNode(.mapping(resolvedPairs(frame.pairs)), at: frame.location)
-                : YAMLNode(.sequence(frame.items), at: frame.location)
-            if let anchor = frame.anchor { anchors[anchor] = (node, frame.weight) }
-            add(node, weight: frame.weight)
+            var end = pending.count
+            if frame.isMapping, (end - frame.firstChild) % 2 == 1 { end -= 1 } // a key without a value
+            let start = children.count
+            if frame.isMapping, let merged = resolvedPairs(frame.firstChild..<end) {
+                children.append(contentsOf: merged)
+            } else {
+                children.append(contentsOf: pending[frame.firstChild..<end])
+            }
+            pending.removeSubrange(frame.firstChild...)
+            entries[frame.entry].start = start
+            entries[frame.entry].count = children.count - start
+            if let anchor = frame.anchor { anchors[anchor] = (frame.entry, frame.weight) }
+            add(frame.entry, weight: frame.weight)
 
         default:
             break
         }
     }
 
-    private mutating func add(_ node: YAMLNode, weight: Int) {
-        guard let top = stack.last else {
+    private mutating func add(_ node: Int, weight: Int) {
+        guard let top = stack.indices.last else {
             root = node
             return
         }
-        top.weight += weight
-        guard top.isMapping else {
-            top.items.append(node)
-            return
+        stack[top].weight += weight
+        var node = node
+        if stack[top].isMapping, (pending.count - stack[top].firstChild) % 2 == 0, entries[node].kind != .scalar {
+            let location = location(of: node)
+            diagnostics.append(.error(at: location, "a mapping key must be a plain value, not \(kindName(node))"))
+            node = reported(at: location)
         }
-        if let key = top.pendingKey {
-            top.pairs.append(YAMLPair(key: key, value: node))
-            top.pendingKey = nil
-        } else if node.scalar != nil {
-            top.pendingKey = node
-        } else {
-            diagnostics.append(.error(at: node.location, "a mapping key must be a plain value, not \(node.kindName)"))
-            top.pendingKey = YAMLNode.reported(at: node.location)
+        pending.append(node)
+    }
+
+    private func kindName(_ node: Int) -> String {
+        switch entries[node].kind {
+        case .scalar: return scalar(node).kindName
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
         }
     }
 
-    /// Reports duplicate keys and applies `<<` merge keys: explicit keys win over merged ones,
-    /// and among merged mappings the earlier one wins.
-    private mutating func resolvedPairs(_ pairs: [YAMLPair]) -> [YAMLPair] {
+    private func bytes(_ node: Int) -> ArraySlice<UInt8> {
+        text[entries[node].start..<(entries[node].start + entries[node].count)]
+    }
+
+    private func name(_ node: Int) -> String { String(decoding: bytes(node), as: UTF8.self) }
+
+    private func scalar(_ node: Int) -> YAMLScalar {
+        YAMLScalar(name(node), style: entries[node].style, tag: entries[node].tag < 0 ? nil : tags[Int(entries[node].tag)])
+    }
+
+    /// Reports duplicate keys of the mapping whose pairs are `range` of `pending` (key, value, key,
+    /// value), and applies `<<` merge keys: explicit keys win over merged ones, and among merged
+    /// mappings the earlier one wins. Nil when there is no merge key, and the pairs stand as they are.
+    private mutating func resolvedPairs(_ range: Range<Int>) -> [Int]? {
         var hasMerge = false
+        let count = range.count / 2
         // Most mappings are small: comparing with the keys before is cheaper than hashing them all.
-        var seen: [String: Int]? = pairs.count > 16 ? Dictionary(minimumCapacity: pairs.count) : nil
-        for index in pairs.indices {
-            if Self.isMergeKey(pairs[index].key) {
+        var seen: [String: Int]? = count > 16 ? Dictionary(minimumCapacity: count) : nil
+        for index in 0..<count {
+            let key = pending[range.lowerBound + 2 * index]
+            if isMergeKey(key) {
                 hasMerge = true
                 continue
             }
-            let name = pairs[index].name
             var first: Int?
             if seen != nil {
+                let name = name(key)
                 first = seen?[name]
                 if first == nil { seen?[name] = index }
             } else {
                 var earlier = 0
                 while earlier < index {
-                    if pairs[earlier].name == name, !Self.isMergeKey(pairs[earlier].key) { first = earlier; break }
+                    let other = pending[range.lowerBound + 2 * earlier]
+                    if sameText(other, key), !isMergeKey(other) { first = earlier; break }
                     earlier += 1
                 }
             }
             if let first {
-                let location = pairs[first].key.location
+                let firstPlace = location(of: pending[range.lowerBound + 2 * first])
                 diagnostics.append(.error(
-                    at: pairs[index].key.location,
-                    "duplicate key '\(name)' (first at line \(location.line), column \(location.column))"
+                    at: location(of: key),
+                    "duplicate key '\(name(key))' (first at line \(firstPlace.line), column \(firstPlace.column))"
                 ))
             }
         }
-        guard hasMerge else { return pairs }
+        guard hasMerge else { return nil }
+        let pairs = Array(pending[range])
 
-        var result: [YAMLPair] = []
-        var added = Set(pairs.filter { !Self.isMergeKey($0.key) }.map(\.name))
-        for pair in pairs {
-            guard Self.isMergeKey(pair.key) else {
-                result.append(pair)
+        var result: [Int] = []
+        var added = Set(stride(from: 0, to: pairs.count, by: 2).filter { !isMergeKey(pairs[$0]) }.map { name(pairs[$0]) })
+        for position in stride(from: 0, to: pairs.count, by: 2) {
+            let (key, value) = (pairs[position], pairs[position + 1])
+            guard isMergeKey(key) else {
+                result += [key, value]
                 continue
             }
-            let sources: [YAMLNode]
-            switch pair.value.content {
-            case .mapping: sources = [pair.value]
-            case .sequence(let items) where items.allSatisfy({ $0.mapping != nil }): sources = items
+            let sources: [Int]
+            switch entries[value].kind {
+            case .mapping: sources = [value]
+            case .sequence where items(of: value).allSatisfy({ entries[$0].kind == .mapping }): sources = Array(items(of: value))
             default:
                 diagnostics.append(.error(
-                    at: pair.value.location,
-                    "the value of '<<' must be a mapping or a list of mappings, not \(pair.value.kindName)"
+                    at: location(of: value),
+                    "the value of '<<' must be a mapping or a list of mappings, not \(kindName(value))"
                 ))
                 continue
             }
             for source in sources {
-                for merged in source.mapping ?? [] where added.insert(merged.name).inserted {
-                    result.append(merged)
+                let merged = items(of: source)
+                for position in stride(from: merged.startIndex, to: merged.endIndex, by: 2)
+                where added.insert(name(merged[position])).inserted {
+                    result += [merged[position], merged[position + 1]]
                 }
             }
         }
         return result
     }
 
-    private static func isMergeKey(_ key: YAMLNode) -> Bool {
-        guard case .scalar(let scalar) = key.content, scalar.text.utf8.count == 2, scalar.text == "<<" else { return false }
-        return scalar.isPlain || scalar.tag == "tag:yaml.org,2002:merge"
+    private func items(of node: Int) -> ArraySlice<Int> {
+        children[entries[node].start..<(entries[node].start + entries[node].count)]
+    }
+
+    private func sameText(_ first: Int, _ second: Int) -> Bool {
+        if entries[first].isASCII && entries[second].isASCII {
+            return entries[first].count == entries[second].count && bytes(first).elementsEqual(bytes(second))
+        }
+        return YAMLDocument.sameText(bytes(first), bytes(second))
+    }
+
+    private func isMergeKey(_ key: Int) -> Bool {
+        let entry = entries[key]
+        guard entry.kind == .scalar, entry.count == 2, bytes(key).elementsEqual("<<".utf8) else { return false }
+        return (entry.style == .plain && entry.tag < 0) || (entry.tag >= 0 && tags[Int(entry.tag)] == "tag:yaml.org,2002:merge")
     }
 
     private static let supportedTags: Set<String> = [
@@ -333,13 +430,14 @@ private struct TreeBuilder {
         "tag:yaml.org,2002:float", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge",
     ]
 
-    private mutating func checkedTag(_ pointer: UnsafeMutablePointer<yaml_char_t>?, at location: SourceLocation) -> String? {
-        guard let tag = Self.string(pointer) else { return nil }
+    /// The index of a node's tag in `tags`, -1 for none.
+    private mutating func checkedTag(_ pointer: UnsafeMutablePointer<yaml_char_t>?, at mark: yaml_mark_t) -> Int32 {
+        guard let tag = Self.string(pointer) else { return -1 }
         if !Self.supportedTags.contains(tag) && tag != "!" {
             let shown = tag.hasPrefix("tag:yaml.org,2002:") ? "!!" + tag.dropFirst("tag:yaml.org,2002:".count) : tag
-            diagnostics.append(.error(at: location, "unsupported tag \(shown)"))
+            diagnostics.append(.error(at: location(mark), "unsupported tag \(shown)"))
         }
-        return tag == "!" ? nil : tag
+        return tag == "!" ? -1 : tagIndex(tag)
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {

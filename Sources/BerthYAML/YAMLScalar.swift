@@ -58,9 +58,11 @@ public struct YAMLScalar: Hashable, Sendable {
         guard let first = utf8.first,
               Self.isDigit(first) || first == UInt8(ascii: ".") || first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
         else { return false }
-        switch text {
-        case ".inf", ".Inf", ".INF", "+.inf", "-.inf", ".nan", ".NaN", ".NAN": return true
-        default: break
+        if !Self.isDigit(first) {
+            switch text {
+            case ".inf", ".Inf", ".INF", "+.inf", "-.inf", ".nan", ".NaN", ".NAN": return true
+            default: break
+            }
         }
         guard int == nil else { return false }
         var sawDigit = false, sawDot = false, sawExponent = false

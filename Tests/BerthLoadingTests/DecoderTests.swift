@@ -57,6 +57,43 @@ import BerthCore
         #expect(production.diagnostics.map(\.severity) == [.error])
     }
 
+    @Test("secret references and environment mappings report the same in every shape")
+    func referenceShapes() throws {
+        let text = """
+            secrets:
+              api: { env: API }
+            services:
+              web:
+                image: localhost/web:1.0.0
+                environment:
+                  A: { secret: api }
+                  B: { secret: ~ }
+                  C: { secret: api, extra: 1 }
+                  D: { secrt: api }
+                  E: { secret: 1.5 }
+                  F: {}
+                  G: ~
+                  H: { secret: [api] }
+                  I: { extra: ~, secret: apj }
+                  A: { secret: api }
+                  bad-name: x
+            """
+        let result = try load(["dev.yaml": text])
+        #expect(result.diagnostics.map(\.description) == [
+            "environments/dev.yaml:8:10: error: services.web.environment.B: missing required key 'secret'",
+            "environments/dev.yaml:9:25: error: services.web.environment.C: unknown key 'extra'",
+            "environments/dev.yaml:10:10: error: services.web.environment.D: missing required key 'secret'",
+            "environments/dev.yaml:10:12: error: services.web.environment.D: unknown key 'secrt'; did you mean 'secret'?",
+            "environments/dev.yaml:11:20: error: services.web.environment.E.secret: unknown secret '1.5' (declared: api)",
+            "environments/dev.yaml:11:20: warning: services.web.environment.E.secret: 1.5 is a number to other YAML tools (1.5 may read as 1.5); Berth reads the string \"1.5\": quote it to say so",
+            "environments/dev.yaml:12:10: error: services.web.environment.F: missing required key 'secret'",
+            "environments/dev.yaml:14:20: error: services.web.environment.H.secret: expected a string, found a list",
+            "environments/dev.yaml:15:30: error: services.web.environment.I.secret: unknown secret 'apj'; did you mean 'api'? (declared: api)",
+            "environments/dev.yaml:16:7: error: duplicate key 'A' (first at line 7, column 7)",
+            "environments/dev.yaml:17:7: error: services.web.environment.bad-name: 'bad-name' is not an environment variable name",
+        ])
+    }
+
     @Test("ports: a host range gives each replica its own port")
     func portRanges() throws {
         let env = try #require(try load(["dev.yaml": "services:\n  web:\n    image: localhost/web:1.0.0\n    replicas: 2\n    ports: [\"127.0.0.1:8080-8081:80/tcp\", 9000]\n"]).environment)

@@ -32,6 +32,18 @@ import BerthCore
         #expect(root["y"]?.scalar?.looksLikeYAML11Bool == true)
     }
 
+    @Test("a parsed node is null exactly when its scalar is")
+    func nulls() throws {
+        let text = "a: ~\nb: null\nc: Null\nd: NULL\ne:\nf: !!null x\ng: \"null\"\nh: nul\ni: nulls\nj: !!str\nk: []\nl: NUll\n"
+        let root = try #require(parse(text).root)
+        for pair in try #require(root.mapping) {
+            let scalarIsNull = pair.value.scalar?.isNull ?? false
+            #expect(pair.value.isNull == scalarIsNull, "\(pair.name)")
+        }
+        let nulls = try #require(root.mapping).filter(\.value.isNull).map(\.name)
+        #expect(nulls == ["a", "b", "c", "d", "e", "f"])
+    }
+
     @Test("duplicate keys are errors at the second key, naming the first")
     func duplicateKeys() {
         let result = parse("a: 1\nb: 2\na: 3\n")
