@@ -1,5 +1,5 @@
 public import BerthCore
-public import BerthModel
+import BerthModel
 public import BerthEngine
 
 /// What a create does when the engine says the name is taken. Injected into the executor, so the

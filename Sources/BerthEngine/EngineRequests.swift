@@ -1,4 +1,4 @@
-public import BerthCore
+import BerthCore
 /// The Docker Engine API requests Berth sends, built as values without a socket.
 ///
 /// Every path starts with the pinned API version (``apiVersion``), so an engine that speaks a

@@ -1,4 +1,4 @@
-public import BerthModel
+import BerthModel
 
 extension PlanBuilder {
     /// The replicas of one service, one after the other, after what they need (config writes,

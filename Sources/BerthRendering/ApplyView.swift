@@ -1,6 +1,6 @@
 public import BerthCore
 public import BerthPlan
-public import BerthApply
+import BerthApply
 public import BerthSession
 
 /// The result of `berth apply` as people and programs read it. With `--json` every case (no changes,

@@ -1,4 +1,4 @@
-public import BerthCore
+import BerthCore
 public import BerthModel
 public import BerthApply
 public import BerthPlan

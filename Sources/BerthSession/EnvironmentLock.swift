@@ -1,5 +1,5 @@
-public import BerthCore
-public import BerthApply
+import BerthCore
+import BerthApply
 import Foundation
 import Synchronization
 

@@ -1,6 +1,6 @@
 public import BerthModel
 public import BerthLoading
-public import BerthObserve
+import BerthObserve
 public import BerthPlan
 import BerthEngine
 

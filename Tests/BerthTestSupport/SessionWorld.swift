@@ -1,9 +1,9 @@
-public import Foundation
+import Foundation
 public import Synchronization
 public import BerthCore
-public import BerthModel
+import BerthModel
 public import BerthEngine
-public import BerthDatabase
+import BerthDatabase
 public import BerthObserve
 public import BerthPlan
 public import BerthApply
