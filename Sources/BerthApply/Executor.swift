@@ -118,6 +118,8 @@ public struct Executor: Sendable {
                 case .success(let reversal):
                     report.done.append(id)
                     reversals.append((id, reversal))
+                    // A replacement that finished is the replica now: its steps are no longer taken back.
+                    if !action.commits.isEmpty { reversals.removeAll { action.commits.contains($0.id) } }
                     observer.finished(action, error: nil, duration: duration)
                     for other in dependents[id] ?? [] {
                         waiting[other, default: 0] -= 1
@@ -136,22 +138,27 @@ public struct Executor: Sendable {
 
         let finished = Set(report.done + report.failed.map(\.id))
         report.skipped = plan.actions.map(\.id).filter { !finished.contains($0) }
-        guard !report.failed.isEmpty || (report.halted != nil && Task.isCancelled) else {
-            report.left = report.halted == nil ? [] : report.done
-            return report
+        if report.succeeded { return report }
+        if report.failed.isEmpty, !Task.isCancelled {
+            // Halted (the lock was lost): the environment may be another apply's now, so nothing is undone,
+            // except a container stopped for a replacement that never started: it runs again.
+            let created = Set(report.done.compactMap { actions[$0] }.filter { $0.kind == .create }.map(\.resource))
+            reversals = reversals.filter { entry in
+                guard case .startContainer = entry.reversal, let resource = actions[entry.id]?.resource else { return false }
+                return !created.contains(resource)
+            }
         }
-        // Undo runs to its end even when the apply's task was cancelled.
+        // Undo runs to its end even when the apply's task was cancelled. What is not undone is left.
         let undo = Task { [reversals, report] in
             var report = report
             for (id, reversal) in reversals.reversed() {
-                if case .none = reversal {
-                    report.left.append(id)
-                    continue
-                }
+                if case .none = reversal { continue }
                 let succeeded = await takeBack(reversal)
-                if succeeded { report.undone.append(id) } else { report.left.append(id) }
+                if succeeded { report.undone.append(id) }
                 observer.undone(id, succeeded: succeeded)
             }
+            let undone = Set(report.undone)
+            report.left = report.done.filter { !undone.contains($0) }
             return report
         }
         return await undo.value
@@ -210,7 +217,7 @@ public struct Executor: Sendable {
                 id = existing
             }
             do {
-                try await engine.startContainer(id: id)
+                try await start(id)
             } catch {
                 try? await engine.removeContainer(id: id, force: true)
                 throw ApplyError("\(action.resource): cannot start \(blueprint.name): \(error)")
@@ -228,31 +235,59 @@ public struct Executor: Sendable {
             do {
                 switch action.kind {
                 case .start:
-                    try await engine.startContainer(id: id)
+                    try await start(id)
                 case .stop:
-                    try await engine.stopContainer(id: id, timeoutSeconds: stopTimeout)
+                    do {
+                        try await engine.stopContainer(id: id, timeoutSeconds: stopTimeout)
+                    } catch {
+                        // The engine may have stopped it before the answer was lost: it runs again, as it was.
+                        try? await start(id)
+                        throw error
+                    }
                     return .startContainer(id: id)
-                default:
+                case .remove:
                     try await engine.stopContainer(id: id, timeoutSeconds: stopTimeout)
                     try await engine.removeContainer(id: id, force: true)
+                case .migrate, .writeConfig, .create, .waitHealthy:
+                    throw ApplyError("\(action.resource): a \(action.kind.rawValue) action cannot work on the existing container \(name)")
                 }
+            } catch let error as ApplyError {
+                throw error
             } catch {
-                if action.kind == .remove && error.isNotFound { return .none }
+                if action.kind == .remove, let error = error as? EngineError, error.isNotFound { return .none }
                 throw ApplyError("\(action.resource): cannot \(action.kind.rawValue) \(name): \(error)")
             }
             return .none
         }
     }
 
+    /// Starts a container. A host port that the engine is still releasing after a stop (Podman's conmon
+    /// exits a moment after the container) is waited for, a few seconds at most.
+    private func start(_ id: String) async throws(EngineError) {
+        var attempt = 0
+        while true {
+            do {
+                return try await drivers.engine.startContainer(id: id)
+            } catch {
+                attempt += 1
+                guard attempt < 20, "\(error)".contains("address already in use") else { throw error }
+                do { try await drivers.clock.sleep(for: .milliseconds(250)) } catch { throw .cancelled(endpoint: "\(error)") }
+            }
+        }
+    }
+
     private func takeBack(_ reversal: Reversal) async -> Bool {
         switch reversal {
         case .restoreConfig(let path, let previous):
-            if let previous {
-                do { try drivers.configs.write(previous.content, to: path, mode: previous.mode) } catch { return false }
-            } else {
-                drivers.configs.remove(path)
+            let configs = drivers.configs
+            return await Blocking.run("berth-config") { () -> Bool in
+                if let previous {
+                    do { try configs.write(previous.content, to: path, mode: previous.mode) } catch { return false }
+                } else {
+                    configs.remove(path)
+                }
+                return true
             }
-            return true
         case .removeContainer(let id):
             do {
                 try await drivers.engine.removeContainer(id: id, force: true)
@@ -262,7 +297,7 @@ public struct Executor: Sendable {
             }
         case .startContainer(let id):
             do {
-                try await drivers.engine.startContainer(id: id)
+                try await start(id)
                 return true
             } catch {
                 return false

@@ -129,7 +129,8 @@ public enum Comparison {
     /// `web:1`), so for a digest only the repositories are compared.
     static func sameImage(reported: String, wanted: String) -> Bool {
         if reported == wanted { return true }
-        if wanted.contains("@") {
+        let wantedBytes = wanted.utf8
+        if wantedBytes.contains(UInt8(ascii: "@")) {
             func repository(_ reference: String) -> String {
                 let name = reference.prefix { $0 != "@" }
                 guard let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") else { return String(name) }
@@ -137,11 +138,15 @@ public enum Comparison {
             }
             return sameImage(reported: repository(reported), wanted: repository(wanted))
         }
+        // Cheap refusals first: the reported name must end in "/" + wanted.
+        let reportedBytes = reported.utf8
+        guard reportedBytes.count > wantedBytes.count, reportedBytes.reversed().starts(with: wantedBytes.reversed()),
+              reportedBytes.dropLast(wantedBytes.count).last == UInt8(ascii: "/") else { return false }
         func isRegistry(_ component: Substring) -> Bool {
             component.contains(".") || component.contains(":") || component == "localhost"
         }
         let wantedComponents = wanted.split(separator: "/", omittingEmptySubsequences: false)
-        guard reported.hasSuffix("/" + wanted), wantedComponents.count == 1 || !isRegistry(wantedComponents[0]) else { return false }
+        guard wantedComponents.count == 1 || !isRegistry(wantedComponents[0]) else { return false }
         let prefix = reported.dropLast(wanted.count + 1).split(separator: "/", omittingEmptySubsequences: false)
         guard let registry = prefix.first, isRegistry(registry) else { return false }
         return prefix.count == 1 || (prefix.count == 2 && prefix[1] == "library" && wantedComponents.count == 1)

@@ -109,6 +109,9 @@ public struct PlanAction: Hashable, Sendable {
     public var diff: [String]
     public var effect: Effect
     public var undo: Undo
+    /// Actions whose undo this one makes void when it succeeds: once a replacement's old container is
+    /// removed, the new one is the replica, and a later failure elsewhere must not take it away.
+    public var commits: [String]
     /// What the action works on.
     public var target: Target
 
@@ -125,7 +128,7 @@ public struct PlanAction: Hashable, Sendable {
 
     public init(
         kind: Kind, resource: String, cause: String, effect: Effect, dependsOn: [String] = [], changes: [FieldChange] = [],
-        diff: [String] = [], undo: Undo = .none, target: Target
+        diff: [String] = [], undo: Undo = .none, commits: [String] = [], target: Target
     ) {
         self.id = "\(kind.rawValue):\(resource)"
         self.kind = kind
@@ -136,6 +139,7 @@ public struct PlanAction: Hashable, Sendable {
         self.diff = diff
         self.effect = effect
         self.undo = undo
+        self.commits = commits
         self.target = target
     }
 }

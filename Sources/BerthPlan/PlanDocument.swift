@@ -29,11 +29,13 @@ public struct PlanDocument: Codable, Sendable {
         public var diff: [String]
         public var effect: PlanAction.Effect
         public var undo: PlanAction.Undo
+        /// Absent when empty.
+        public var commits: [String]?
         public var target: Target
 
         enum CodingKeys: String, CodingKey {
             case dependsOn = "depends_on"
-            case id, type, resource, cause, changes, diff, effect, undo, target
+            case id, type, resource, cause, changes, diff, effect, undo, commits, target
         }
     }
 
@@ -69,7 +71,8 @@ public struct PlanDocument: Codable, Sendable {
             }
             return Action(
                 id: action.id, type: action.kind, resource: action.resource, cause: action.cause, dependsOn: action.dependsOn,
-                changes: action.changes, diff: action.diff, effect: action.effect, undo: action.undo, target: target
+                changes: action.changes, diff: action.diff, effect: action.effect, undo: action.undo,
+                commits: action.commits.isEmpty ? nil : action.commits, target: target
             )
         }
     }
@@ -87,11 +90,14 @@ public struct PlanDocument: Codable, Sendable {
             else if let container = document.target.container { target = .container(id: container.id, name: container.name) }
             else if let gate = document.target.health { target = .health(gate) }
             else { throw PlanDocumentError("action \(document.id) has no target") }
-            var action = PlanAction(
+            let action = PlanAction(
                 kind: document.type, resource: document.resource, cause: document.cause, effect: document.effect,
-                dependsOn: document.dependsOn, changes: document.changes, diff: document.diff, undo: document.undo, target: target
+                dependsOn: document.dependsOn, changes: document.changes, diff: document.diff, undo: document.undo,
+                commits: document.commits ?? [], target: target
             )
-            action.id = document.id
+            guard action.id == document.id else {
+                throw PlanDocumentError("action \(document.id) is not \(action.id), as its type and resource say")
+            }
             return action
         }
         return Plan(environment: environment, project: project, fingerprint: fingerprint, actions: restored, problems: problems)

@@ -84,9 +84,10 @@ extension PlanBuilder {
         if reasons.isEmpty { reasons.append("container \(old.name) is \(old.state)") }
         let cause = reasons.joined(separator: "; ")
         let newSteps = create(service, replica: replica, spec: spec, cause: cause, changes: change.changes)
-        let remove = PlanAction(
+        // Once the old container is gone the replacement is done: its earlier steps are no longer undone.
+        var remove = PlanAction(
             kind: .remove, resource: resource, cause: "replaced by \(newSteps[0].blueprintName ?? "a new container")",
-            effect: .update, target: .container(id: old.id, name: old.name)
+            effect: .update, commits: newSteps.map(\.id), target: .container(id: old.id, name: old.name)
         )
         let fixedHostPort = service.ports.contains { $0.hostPorts != nil }
         if service.strategy == .startFirst && !fixedHostPort {
@@ -98,6 +99,7 @@ extension PlanBuilder {
             kind: .stop, resource: resource, cause: "\(old.name) stops, kept until its replacement \(until) (\(why))",
             effect: .update, undo: old.isRunning ? .startAgain : .none, target: .container(id: old.id, name: old.name)
         )
+        remove.commits.insert(stop.id, at: 0)
         return [stop] + newSteps + [remove]
     }
 

@@ -255,6 +255,85 @@ import BerthApply
         #expect(await engine.inner.containers.isEmpty)
     }
 
+    /// stop old -> create new -> remove old (committing the two before it), for `resource`.
+    static func replacement(_ replica: Int, old: String, after: [String] = []) -> [PlanAction] {
+        let resource = "container:web-\(replica)"
+        return [
+            PlanAction(kind: .stop, resource: resource, cause: "free the port", effect: .update, dependsOn: after, undo: .startAgain,
+                       target: .container(id: old, name: "web-\(replica)-old")),
+            PlanAction(kind: .create, resource: resource, cause: "image changed", effect: .update, dependsOn: ["stop:\(resource)"],
+                       undo: .removeCreated, target: .newContainer(blueprint("web-\(replica)-new", replica: replica))),
+            PlanAction(kind: .remove, resource: resource, cause: "replaced", effect: .update, dependsOn: ["create:\(resource)"],
+                       commits: ["stop:\(resource)", "create:\(resource)"], target: .container(id: old, name: "web-\(replica)-old")),
+        ]
+    }
+
+    @Test("a replacement that finished is kept when a later one fails; the failed one's old container runs again")
+    func finishedReplacementKept() async throws {
+        let engine = InMemoryEngine()
+        let old1 = await engine.seed(name: "web-1-old", spec: ContainerSpec(image: "localhost/web:0"))
+        let old2 = await engine.seed(name: "web-2-old", spec: ContainerSpec(image: "localhost/web:0"))
+        let plan = Self.plan(Self.replacement(1, old: old1) + Self.replacement(2, old: old2, after: ["remove:container:web-1"]))
+        // web-2's new container cannot be created.
+        let failing = FailingCreates(engine, failing: "web-2-new")
+        let report = await executor(failing).execute(plan, inputs: inputs, observer: Recorder())
+        #expect(report.failed.map(\.id) == ["create:container:web-2"])
+        #expect(report.undone == ["stop:container:web-2"])
+        #expect(report.left == ["stop:container:web-1", "create:container:web-1", "remove:container:web-1"])
+        #expect(await engine.containers.map(\.name) == ["web-1-new", "web-2-old"])
+        #expect(await engine.containers.allSatisfy { $0.state == "running" })
+    }
+
+    @Test("a start whose host port the engine is still releasing is tried again")
+    func startRetriedWhilePortReleased() async throws {
+        let engine = InMemoryEngine()
+        await engine.fail(.start, with: .status(500, message: "cannot listen on the TCP port: listen tcp4 127.0.0.1:8080: bind: address already in use", endpoint: "memory"), times: 2)
+        let clock = TestClock()
+        let report = await executor(engine, clock: clock).execute(
+            Self.plan([Self.create("web-1", resource: "container:web-1")]), inputs: inputs, observer: Recorder()
+        )
+        #expect(report.succeeded)
+        #expect(clock.sleeps == [.milliseconds(250), .milliseconds(250)])
+        #expect(await engine.container(named: "web-1")?.state == "running")
+    }
+
+    @Test("a stop whose answer is lost starts the container again, so the replica is not left down")
+    func stopFailureRestarts() async throws {
+        let engine = InMemoryEngine()
+        let old = await engine.seed(name: "web-1-old", spec: ContainerSpec(image: "localhost/web:0"))
+        await engine.fail(.stop, with: .timeout(endpoint: "memory", after: .seconds(30)))
+        let report = await executor(engine).execute(Self.plan(Self.replacement(1, old: old)), inputs: inputs, observer: Recorder())
+        #expect(report.failed.map(\.id) == ["stop:container:web-1"])
+        #expect(await engine.calls.suffix(2) == ["stop web-1-old", "start web-1-old"])
+        #expect(await engine.container(named: "web-1-old")?.state == "running")
+    }
+
+    @Test("a lost lock halts without undo, but a container stopped for a replacement that never started runs again")
+    func haltRestartsStopped() async throws {
+        let engine = InMemoryEngine()
+        let old = await engine.seed(name: "web-1-old", spec: ContainerSpec(image: "localhost/web:0"))
+        let started = Mutex(0)
+        let recorder = Recorder { _ in started.withLock { $0 += 1 } }
+        let report = await executor(engine).execute(
+            Self.plan(Self.replacement(1, old: old)), inputs: inputs, observer: recorder,
+            halt: { started.withLock { $0 } >= 1 ? "the lock of shop/dev was taken from this apply" : nil }
+        )
+        #expect(report.halted != nil)
+        #expect(report.done == ["stop:container:web-1"])
+        #expect(report.undone == ["stop:container:web-1"])
+        #expect(await engine.container(named: "web-1-old")?.state == "running")
+    }
+
+    @Test("an action of a kind that cannot work on an existing container fails instead of removing it")
+    func kindAndTargetMustAgree() async throws {
+        let engine = InMemoryEngine()
+        let id = await engine.seed(name: "web-1", spec: ContainerSpec(image: "localhost/web:0"))
+        let wrong = PlanAction(kind: .create, resource: "container:web-1", cause: "edited", effect: .update, target: .container(id: id, name: "web-1"))
+        let report = await executor(engine).execute(Self.plan([wrong]), inputs: inputs, observer: Recorder())
+        #expect(report.failed.first?.error.contains("a create action cannot work on the existing container web-1") == true)
+        #expect(await engine.container(named: "web-1")?.state == "running")
+    }
+
     @Test("config content that does not hash to what the plan says is refused, and nothing is written")
     func contentChangedSincePlan() async throws {
         let configs = InMemoryConfigFiles()
@@ -297,6 +376,28 @@ final class Recorder: ExecutionObserver, Sendable {
     }
 
     func undone(_ actionID: String, succeeded: Bool) { lines.withLock { $0.append("\(succeeded ? "undone" : "not undone") \(actionID)") } }
+}
+
+/// Creates of one name fail; everything else goes to the in-memory engine.
+struct FailingCreates: ContainerEngine {
+    let inner: InMemoryEngine
+    let failing: String
+
+    init(_ inner: InMemoryEngine, failing: String) {
+        self.inner = inner
+        self.failing = failing
+    }
+
+    func version() async throws(EngineError) -> EngineVersion { try await inner.version() }
+    func listContainers(labels: [String: String]) async throws(EngineError) -> [ContainerSummary] { try await inner.listContainers(labels: labels) }
+    func listImages() async throws(EngineError) -> [ImageSummary] { try await inner.listImages() }
+    func createContainer(name: String, spec: ContainerSpec) async throws(EngineError) -> String {
+        if name == failing { throw .status(500, message: "disk full", endpoint: "memory") }
+        return try await inner.createContainer(name: name, spec: spec)
+    }
+    func startContainer(id: String) async throws(EngineError) { try await inner.startContainer(id: id) }
+    func stopContainer(id: String, timeoutSeconds: Int) async throws(EngineError) { try await inner.stopContainer(id: id, timeoutSeconds: timeoutSeconds) }
+    func removeContainer(id: String, force: Bool) async throws(EngineError) { try await inner.removeContainer(id: id, force: force) }
 }
 
 /// Counts creates in flight: each takes a few milliseconds, so overlapping ones are seen.
