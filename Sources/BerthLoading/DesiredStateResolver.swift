@@ -27,7 +27,8 @@ public struct DesiredStateResolver: Sendable {
         /// it is not UTF-8 or larger than `ConfigText.limit`.
         public func masked(config name: String, content: [UInt8]) -> String? {
             guard content.count <= ConfigText.limit, let text = String(validating: content, as: UTF8.self) else { return nil }
-            return (configMasks[name] ?? SecretMask(values: Array(secrets.values), linePrefixes: [])).mask(text)
+            let known = (configMasks[name] ?? SecretMask(values: Array(secrets.values), linePrefixes: [])).mask(text)
+            return ConfigText.maskOld(known, new: desired.maskedConfigs[name] ?? "")
         }
     }
 
@@ -121,10 +122,46 @@ public struct DesiredStateResolver: Sendable {
     }
 }
 
-/// How much of a config file a plan shows as a diff.
+/// How much of a config file a plan shows as a diff, and how its old text is made safe to show.
 public enum ConfigText {
     /// Larger files are compared by hash only.
     public static let limit = 256 * 1024
+
+    /// The text of a file found on disk, which may hold values nobody knows any more (a rotated secret,
+    /// one the template no longer names), made safe to show beside `new`, the masked new content. A line
+    /// is shown as it is when the new content has it too, or when the new content gives its key
+    /// (`KEY=`, `key:`) a value that is not a secret and the key does not look like a secret's name.
+    /// Any other line keeps only its key: `TOKEN=(sensitive)`; a line without a key is `(sensitive)`.
+    public static func maskOld(_ old: String, new: String) -> String {
+        var newLines: Set<Substring> = []
+        var shownKeys: Set<Substring> = []
+        var secretKeys: Set<Substring> = []
+        for line in new.split(separator: "\n", omittingEmptySubsequences: false) {
+            newLines.insert(line)
+            guard let key = key(of: line) else { continue }
+            if line.contains(SecretMask.placeholder) { secretKeys.insert(key) } else { shownKeys.insert(key) }
+        }
+        let lines = old.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            if newLines.contains(line) { return line }
+            guard let key = key(of: line) else { return Substring(SecretMask.placeholder) }
+            let name = key.dropLast().trimmingCharacters(in: " \t\"'")
+            if shownKeys.contains(key), !secretKeys.contains(key), !EnvironmentDecoder.looksSecret(name) { return line }
+            return key + SecretMask.placeholder
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `KEY=` or `key:` at the start of a line (before any space in the value), nil when there is none.
+    private static func key(of line: Substring) -> Substring? {
+        guard let separator = line.firstIndex(where: { $0 == "=" || $0 == ":" }), separator > line.startIndex else { return nil }
+        return line[...separator]
+    }
+}
+
+private extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
+    }
 }
 
 /// What kept the desired state from being resolved; names what is missing, never a value.

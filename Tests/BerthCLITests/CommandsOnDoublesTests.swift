@@ -151,6 +151,19 @@ import BerthTestSupport
         }
     }
 
+    @Test("a rotated secret under a renamed key never shows in a plan's diff")
+    func rotatedSecretStaysHidden() async throws {
+        let world = try SessionWorld()
+        #expect(await berth(["apply", "--env", "dev", "--yes"], world).status == 0)
+        // The secret changes and the template names it differently: the file on disk still holds the old value.
+        try world.write("environments/app.tmpl", "LEVEL={{ level }}\nAPI_TOKEN={{ token }}\n")
+        world.variables.withLock { $0["SESSION_TOKEN"] = "a-new-value" }
+        let plan = await berth(["plan", "--env", "dev", "--json"], world)
+        #expect(plan.status == 2)
+        #expect(!plan.stdout.contains(SessionWorld.secret), "\(plan.stdout)")
+        #expect(plan.stdout.contains("-TOKEN=(sensitive)"), "\(plan.stdout)")
+    }
+
     @Test("the text history says why an action failed")
     func historyReasons() async throws {
         let world = try SessionWorld()

@@ -27,7 +27,8 @@ public final class SessionWorld: Sendable {
     /// Every database the context opened.
     public let databasesOpened = Mutex<[String]>([])
     public let runningPids = Mutex<Set<Int32>>([])
-    public let variables: [String: String]
+    /// The process environment the context gives (secrets from `{ env: NAME }`); tests may change it.
+    public let variables: Mutex<[String: String]>
 
     /// - Parameter environment: the text of `environments/dev.yaml`; the default has one web replica on
     ///   127.0.0.1:18080 with an HTTP health check, a config with a secret, and one SQLite migration.
@@ -45,7 +46,7 @@ public final class SessionWorld: Sendable {
         }
         engine = InMemoryEngine(images: [ImageSummary(id: "sha256:1", repoTags: [Self.webImage])])
         health = InMemoryHealthProbe(["127.0.0.1:18080": [.healthy(status: 200)]])
-        self.variables = variables
+        self.variables = Mutex(variables)
     }
 
     deinit {
@@ -103,7 +104,7 @@ public final class SessionWorld: Sendable {
     public func context(events: (any SessionEvents)? = nil) -> Context {
         let engine = self.engine, store = self.store
         return Context(
-            project: root, currentDirectory: "/", fileSystem: LocalFileSystem(), variables: variables,
+            project: root, currentDirectory: "/", fileSystem: LocalFileSystem(), variables: variables.withLock { $0 },
             engine: { _ in engine },
             database: { [self] location, secrets throws(DatabaseError) in
                 databasesOpened.withLock { $0.append("\(location)") }
