@@ -224,7 +224,17 @@ public struct Executor: Sendable {
             }
             return .removeContainer(id: id)
 
-        case .health(let gate):
+        case .health(var gate):
+            if gate.port == nil {
+                // The engine picked the host port: one list call finds it.
+                let listed = try? await engine.listContainers(labels: gate.labels)
+                guard let port = listed?.first(where: { $0.name == gate.container })?.ports
+                    .first(where: { $0.privatePort == gate.containerPort && $0.publicPort != nil }) else {
+                    throw ApplyError("\(action.resource): cannot find the host port of \(gate.container) for its health check")
+                }
+                gate.port = port.publicPort
+                if let ip = port.ip, !ip.isEmpty, ip != "0.0.0.0", ip != "::" { gate.host = ip }
+            }
             let wait = HealthWait(probe: drivers.health, clock: drivers.clock)
             if let failure = await wait.wait(for: gate, progress: { observer.progress(action, $0) }) {
                 throw ApplyError("\(action.resource): \(failure)")

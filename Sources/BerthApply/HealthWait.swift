@@ -14,8 +14,10 @@ public struct HealthWait: Sendable {
         self.clock = clock
     }
 
-    /// Nil once the container answers 2xx or 3xx; otherwise why not, with the last result.
+    /// Nil once the container answers 2xx or 3xx; otherwise why not, with the last result. The gate's
+    /// port must be known (`Executor` finds one the engine picked).
     public func wait(for gate: HealthGate, progress: (String) -> Void) async -> String? {
+        guard let port = gate.port else { return "\(gate.container): no host port to probe its health check through" }
         let interval = Duration.milliseconds(max(gate.intervalMilliseconds, 1))
         let timeout = Duration.milliseconds(max(gate.timeoutMilliseconds, 1))
         let budget = Duration.milliseconds(gate.startPeriodMilliseconds) + interval * gate.retries + timeout
@@ -25,7 +27,7 @@ public struct HealthWait: Sendable {
         var reported = 0
         var last: HealthCheckResult?
         while true {
-            let result = await probe.check(host: gate.host, port: gate.port, path: gate.path, timeout: timeout)
+            let result = await probe.check(host: gate.host, port: port, path: gate.path, timeout: timeout)
             if result.isHealthy { return nil }
             last = result
             let spent = clock.elapsed - start
@@ -38,6 +40,6 @@ public struct HealthWait: Sendable {
             do { try await clock.sleep(for: pause) } catch { return "health wait of \(gate.container) cancelled" }
         }
         let seconds = (clock.elapsed - start).shortDescription
-        return "\(gate.container) did not pass its health check \(gate.url) (port \(gate.port)) within \(seconds): last \(last.map { "\($0)" } ?? "no answer")"
+        return "\(gate.container) did not pass its health check \(gate.url) (port \(port)) within \(seconds): last \(last.map { "\($0)" } ?? "no answer")"
     }
 }

@@ -98,7 +98,12 @@ public struct HealthGate: Hashable, Sendable, Codable {
     public var container: String
     public var url: String
     public var host: String
-    public var port: Int
+    /// The host port; nil when the engine picks it, then found by listing the container (`labels`).
+    public var port: Int?
+    /// The port inside the container the check is published from.
+    public var containerPort: Int
+    /// Labels that find the new container in one list call, when its host port is the engine's choice.
+    public var labels: [String: String]
     public var path: String
     public var intervalMilliseconds: Int
     public var timeoutMilliseconds: Int
@@ -106,19 +111,24 @@ public struct HealthGate: Hashable, Sendable, Codable {
     public var startPeriodMilliseconds: Int
 
     public init(
-        container: String, url: String, host: String, port: Int, path: String, intervalMilliseconds: Int,
-        timeoutMilliseconds: Int, retries: Int, startPeriodMilliseconds: Int
+        container: String, url: String, host: String, port: Int?, containerPort: Int = 80, labels: [String: String] = [:],
+        path: String, intervalMilliseconds: Int, timeoutMilliseconds: Int, retries: Int, startPeriodMilliseconds: Int
     ) {
         self.container = container
         self.url = url
         self.host = host
         self.port = port
+        self.containerPort = containerPort
+        self.labels = labels
         self.path = path
         self.intervalMilliseconds = intervalMilliseconds
         self.timeoutMilliseconds = timeoutMilliseconds
         self.retries = retries
         self.startPeriodMilliseconds = startPeriodMilliseconds
     }
+
+    /// `port 8080`, or `the port the engine picks for 80`.
+    public var portDescription: String { port.map { "port \($0)" } ?? "the port the engine picks for \(containerPort)" }
 
     /// How many probes at most: one per interval over the start period and `retries` intervals, at least `retries`.
     public var attempts: Int {

@@ -59,14 +59,15 @@ public enum Blueprints {
     }
 
     /// The HTTP check a new container must pass before the plan goes on; nil without an HTTP check or
-    /// when its port is not published on a fixed host port.
+    /// when its port is not published at all (nothing on the host could reach it).
     public static func healthGate(for service: Service, blueprint: ContainerBlueprint) -> HealthGate? {
         guard let check = service.healthcheck, case .http(let http) = check.check,
-              let published = blueprint.ports.first(where: { $0.containerPort == http.containerPort }),
-              let port = published.hostPort else { return nil }
+              let published = blueprint.ports.first(where: { $0.containerPort == http.containerPort }) else { return nil }
         let host = published.hostIP.flatMap { $0 == "0.0.0.0" || $0 == "::" || $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        let keys = [BerthLabel.project, BerthLabel.environment, BerthLabel.service, BerthLabel.replica]
         return HealthGate(
-            container: blueprint.name, url: http.url, host: host, port: port, path: http.path,
+            container: blueprint.name, url: http.url, host: host, port: published.hostPort, containerPort: http.containerPort,
+            labels: blueprint.labels.filter { keys.contains($0.key) }, path: http.path,
             intervalMilliseconds: check.interval.milliseconds, timeoutMilliseconds: check.timeout.milliseconds,
             retries: check.retries, startPeriodMilliseconds: check.startPeriod.milliseconds
         )

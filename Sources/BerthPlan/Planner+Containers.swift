@@ -62,7 +62,7 @@ extension PlanBuilder {
         )]
         if let gate = Blueprints.healthGate(for: service, blueprint: blueprint) {
             steps.append(PlanAction(
-                kind: .waitHealthy, resource: resource, cause: "\(blueprint.name) must answer \(gate.url) (port \(gate.port))",
+                kind: .waitHealthy, resource: resource, cause: "\(blueprint.name) must answer \(gate.url) (\(gate.portDescription))",
                 effect: .update, target: .health(gate)
             ))
         }

@@ -206,6 +206,29 @@ import BerthApply
         #expect(clock.elapsed == .milliseconds(250))
     }
 
+    @Test("a health gate on a port the engine picked finds it with one list call")
+    func gateOnPickedPort() async throws {
+        let engine = InMemoryEngine()
+        var blueprint = Self.blueprint("web-1")
+        blueprint.ports = [ContainerBlueprint.Port(containerPort: 80, protocol: "tcp", hostIP: nil, hostPort: nil)]
+        let gate = HealthGate(
+            container: "web-1", url: "http://localhost:80/", host: "127.0.0.1", port: nil, containerPort: 80,
+            labels: [BerthLabel.service: "web"], path: "/", intervalMilliseconds: 1000, timeoutMilliseconds: 500, retries: 2,
+            startPeriodMilliseconds: 0
+        )
+        let health = InMemoryHealthProbe(["127.0.0.1:40000": [.healthy(status: 200)]])
+        let plan = Self.plan([
+            PlanAction(kind: .create, resource: "container:web-1", cause: "missing", effect: .create, undo: .removeCreated,
+                       target: .newContainer(blueprint)),
+            PlanAction(kind: .waitHealthy, resource: "container:web-1", cause: "health", effect: .update,
+                       dependsOn: ["create:container:web-1"], target: .health(gate)),
+        ])
+        let report = await executor(engine, health: health).execute(plan, inputs: inputs, observer: Recorder())
+        #expect(report.succeeded, "\(report.failed)")
+        #expect(await health.calls == ["127.0.0.1:40000/"])
+        #expect(await engine.calls.contains("list"))
+    }
+
     @Test("no more actions run at once than the parallelism allows", arguments: [1, 3])
     func parallelismBound(limit: Int) async throws {
         let engine = SlowEngine(InMemoryEngine())

@@ -65,6 +65,27 @@ struct ReplacementSafetyTests {
         }
     }
 
+    @Test("start-first on a port the engine picks: a new container failing its health check is removed, the old one runs on")
+    func startFirstPickedPort() async throws {
+        try await ApplyProject.with { project in
+            try prepare(project, strategy: "start-first")
+            try project.edit("dev.yaml", replacing: "127.0.0.1:\(project.ports[0])-\(project.ports[1]):80", with: "80")
+            let first = try await project.berth(["apply", "--env", "dev", "--yes"])
+            try #require(first.status == 0, "\(first.stderr)")
+            let before = try await project.containers().filter { $0.service == "web" }
+
+            try project.edit(
+                "base.yaml", replacing: "httpd -f -p 80 -h /www & wait", with: "mkdir -p /empty; httpd -f -p 80 -h /empty & wait"
+            )
+            let apply = try await project.berth(["apply", "--env", "dev", "--yes"])
+            #expect(apply.status == 1)
+            #expect(apply.stdout.contains("last HTTP 404"), "\(apply.stdout)\(apply.stderr)")
+            let after = try await project.containers().filter { $0.service == "web" }
+            #expect(after.map(\.id) == before.map(\.id))
+            #expect(after.allSatisfy { $0.isRunning })
+        }
+    }
+
     @Test("a new container that fails its health check is removed and the old one runs on", arguments: ["recreate", "start-first"])
     func failingHealthCheck(strategy: String) async throws {
         try await ApplyProject.with { project in

@@ -106,6 +106,24 @@ import BerthPlan
         #expect(plan.summary == Plan.Summary(create: 0, update: 1, delete: 0))
     }
 
+    @Test("start-first on a port the engine picks waits for the new container's health, found by its labels, before the old one goes")
+    func startFirstHealthGate() {
+        let check = HealthCheck(
+            check: .http(HTTPCheck(url: "http://localhost:80/health", containerPort: 80, path: "/health")),
+            interval: TimeSpan(milliseconds: 2000), timeout: TimeSpan(milliseconds: 1000), retries: 3,
+            startPeriod: TimeSpan(milliseconds: 0)
+        )
+        let before = PlanFixtures.desired(PlanFixtures.environment(webReplicas: 1, webHealth: check))
+        let after = PlanFixtures.desired(PlanFixtures.environment(webImage: "localhost/web:1.1.0", webReplicas: 1, webHealth: check))
+        let plan = Planner.plan(desired: after, observed: PlanFixtures.converged(before))
+        #expect(plan.actions.map(\.id) == ["create:container:web-1", "wait-healthy:container:web-1", "remove:container:web-1"])
+        guard case .health(let gate) = plan.actions[1].target else { Issue.record("no health gate"); return }
+        #expect(gate.port == nil && gate.containerPort == 80)
+        #expect(gate.labels == ["berth.project": "shop", "berth.environment": "dev", "berth.service": "web", "berth.replica": "1"])
+        #expect(plan.actions[1].cause.hasSuffix("(the port the engine picks for 80)"))
+        #expect(plan.actions[2].commits == ["create:container:web-1", "wait-healthy:container:web-1"])
+    }
+
     @Test("a config change writes the file first and replaces only the services that mount it")
     func configChange() {
         let before = PlanFixtures.desired()
