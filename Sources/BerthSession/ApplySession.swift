@@ -107,7 +107,7 @@ public struct ApplySession: Sendable {
         if let confirm = options.confirm, let refusal = await confirm(plan) { return .declined(plan, reason: refusal) }
 
         let connection = MigrationConnection(
-            location: environment.database?.location, secrets: resolution.secrets, open: context.database
+            location: environment.database?.location, secrets: resolution.secrets, clock: context.clock, open: context.database
         )
         defer { connection.close() }
         let journal = Journal(store: store, environment: key, context: context)
@@ -142,6 +142,13 @@ public struct ApplySession: Sendable {
         guard plan.fingerprint == fresh.fingerprint else {
             throw SessionError(
                 "the saved plan \(saved.path) is stale: the desired or the observed state changed since it was made; nothing was applied. Run berth plan again."
+            )
+        }
+        // Planning is a pure function of what the fingerprint covers: the same state plans the same actions.
+        // A saved plan that says anything else was edited, or made by another version of Berth.
+        guard plan.actions == fresh.actions else {
+            throw SessionError(
+                "the saved plan \(saved.path) is not the plan Berth makes for this state (edited, or made by another version of Berth); nothing was applied. Run berth plan again."
             )
         }
         // The checks of the world made now (images, ports) hold for the saved plan too.

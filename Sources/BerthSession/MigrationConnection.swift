@@ -11,14 +11,16 @@ final class MigrationConnection: Sendable {
     private let location: DatabaseLocation?
     private let secrets: [String: String]
     private let open: @Sendable (DatabaseLocation, [String: String]) throws(DatabaseError) -> any SQLDatabase
+    private let clock: any BerthClock
     private let database = Mutex<(any SQLDatabase)?>(nil)
 
     init(
-        location: DatabaseLocation?, secrets: [String: String],
+        location: DatabaseLocation?, secrets: [String: String], clock: any BerthClock,
         open: @escaping @Sendable (DatabaseLocation, [String: String]) throws(DatabaseError) -> any SQLDatabase
     ) {
         self.location = location
         self.secrets = secrets
+        self.clock = clock
         self.open = open
     }
 
@@ -30,7 +32,7 @@ final class MigrationConnection: Sendable {
             try database.withLock { (connection: inout (any SQLDatabase)?) throws in
                 let opened = try connection ?? open(location, secrets)
                 connection = opened
-                _ = try Migrator(database: opened).apply([(migration: migration, checksum: step.checksum)])
+                _ = try Migrator(database: opened, clock: clock).apply([(migration: migration, checksum: step.checksum)])
             }
         }
     }

@@ -174,6 +174,11 @@ import BerthTestSupport
         #expect(history.stdout.contains("failed   create container:web-1: container:web-1: cannot start"), "\(history.stdout)")
         #expect(history.stdout.contains("OCI runtime error: exec failed"))
         #expect(history.stdout.contains("skipped  wait-healthy container:web-1: not started after a failure"), "\(history.stdout)")
+
+        // The journal (a SQLite store) needs none of the environment's secrets: history works without them.
+        world.variables.withLock { $0 = [:] }
+        #expect(await berth(["history", "--env", "dev"], world).status == 0)
+        #expect(await berth(["plan", "--env", "dev"], world).status == 1)
     }
 
     @Test("an environment without services plans, drifts and applies with no container engine, and without a database opens none")

@@ -102,6 +102,22 @@ import BerthTestSupport
         #expect(outcome.plan.actions.map(\.id) == fresh.actions.map(\.id))
     }
 
+    @Test("a saved plan that is not what Berth plans for the same state is refused, even with its fingerprint")
+    func editedSavedPlan() async throws {
+        let world = try SessionWorld()
+        let planned = try await Pipeline(world.context()).plan("dev").plan
+        // Someone edits the saved plan: the new container would run another image.
+        var document = PlanDocument(planned)
+        let index = try #require(document.actions.firstIndex { $0.target.newContainer != nil })
+        document.actions[index].target.newContainer?.image = "localhost/other:6.6.6"
+        let text = Array(try document.encoded())
+        let error = await #expect(throws: SessionError.self) {
+            try await apply(world, ApplySession.Options(environment: "dev", savedPlan: ("plan.json", text)))
+        }
+        #expect(error?.problems.first?.contains("is not the plan Berth makes for this state") == true)
+        #expect(await world.engine.containers.isEmpty)
+    }
+
     @Test("a lock held by a live apply elsewhere refuses at once, or after waiting, naming the holder")
     func lockHeld() async throws {
         let world = try SessionWorld()
