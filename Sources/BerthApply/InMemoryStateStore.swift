@@ -94,8 +94,11 @@ public final class InMemoryStateStore: StateStore {
         }
     }
 
-    public func forceUnlock(environment: String, by owner: LockOwner, now: Date) throws(StateStoreError) -> LockHolder? {
+    public func forceUnlock(
+        environment: String, by owner: LockOwner, now: Date, ifHeldBy expected: LockOwner?
+    ) throws(StateStoreError) -> LockHolder? {
         try call(.forceUnlock) { (state) throws(StateStoreError) -> LockHolder? in
+            if let expected, state.locks[environment]?.holder.owner != expected { return nil }
             let removed = state.locks.removeValue(forKey: environment)?.holder
             let time = Milliseconds.date(Milliseconds.of(now))
             let record = ApplyRecord(

@@ -108,17 +108,27 @@ public final class SQLStateStore: StateStore {
         }
     }
 
-    public func forceUnlock(environment: String, by owner: LockOwner, now: Date) throws(StateStoreError) -> LockHolder? {
+    public func forceUnlock(
+        environment: String, by owner: LockOwner, now: Date, ifHeldBy expected: LockOwner?
+    ) throws(StateStoreError) -> LockHolder? {
         try withSession(.forceUnlock) { (session) throws(StateStoreError) -> LockHolder? in
             try session.transaction { (session) throws(StateStoreError) -> LockHolder? in
+                let p = session.placeholder
+                var condition = "environment = \(p(1))"
+                var values: [SQLValue] = [.text(environment)]
+                if let expected {
+                    condition += " AND owner_user = \(p(2)) AND owner_host = \(p(3)) AND owner_pid = \(p(4))"
+                    values += [.text(expected.user), .text(expected.host), .integer(Int64(expected.pid))]
+                }
                 let rows = try session.query(
                     """
-                    DELETE FROM berth_locks WHERE environment = \(session.placeholder(1))
+                    DELETE FROM berth_locks WHERE \(condition)
                     RETURNING owner_user, owner_host, owner_pid, acquired_at, expires_at
                     """,
-                    [.text(environment)]
+                    values
                 )
                 let removed = try rows.first.map { (row) throws(StateStoreError) -> LockHolder in try session.holder(row) }
+                if expected != nil, removed == nil { return nil }
                 let time = Milliseconds.date(Milliseconds.of(now))
                 _ = try session.insertApply(
                     environment: environment, owner: owner, fingerprint: "", plan: "", status: .succeeded,

@@ -27,8 +27,11 @@ public protocol StateStore: AnyObject, Sendable {
     /// Gives the lock up; does nothing when `owner` does not hold it.
     func releaseLock(environment: String, owner: LockOwner) throws(StateStoreError)
     /// `berth unlock`: removes any holder (even one whose lease expired) and records who did it in the
-    /// journal, as an entry of `history` (`ApplyRecord.isForcedUnlock`). Returns the removed holder.
-    func forceUnlock(environment: String, by owner: LockOwner, now: Date) throws(StateStoreError) -> LockHolder?
+    /// journal, as an entry of `history` (`ApplyRecord.isForcedUnlock`). Returns the removed holder. With
+    /// `expected`, only that holder is removed (a take-over from a dead process must not remove the lock
+    /// another apply took meanwhile); nil and no entry when someone else holds it.
+    func forceUnlock(environment: String, by owner: LockOwner, now: Date, ifHeldBy expected: LockOwner?) throws(StateStoreError)
+        -> LockHolder?
     /// The holder whose lease runs past `now`; nil when the lock is free or its lease expired.
     func lockHolder(environment: String, now: Date) throws(StateStoreError) -> LockHolder?
 
@@ -53,6 +56,13 @@ public protocol StateStore: AnyObject, Sendable {
     func markInterrupted(applyID: Int64, now: Date) throws(StateStoreError)
     /// The saved-plan JSON text the apply was started with; nil for an unknown apply.
     func plan(applyID: Int64) throws(StateStoreError) -> String?
+}
+
+extension StateStore {
+    /// Removes whoever holds the lock.
+    public func forceUnlock(environment: String, by owner: LockOwner, now: Date) throws(StateStoreError) -> LockHolder? {
+        try forceUnlock(environment: environment, by: owner, now: now, ifHeldBy: nil)
+    }
 }
 
 // MARK: - Locks

@@ -38,7 +38,7 @@ public struct EnvironmentLock: Sendable {
                 context.events.notice(.lockTakenOver(environment: key, holder: holder.owner.description))
                 do {
                     _ = try await Blocking.run("berth-lock") { [store, key] () throws(StateStoreError) -> LockHolder? in
-                        try store.forceUnlock(environment: key, by: owner, now: clock.now)
+                        try store.forceUnlock(environment: key, by: owner, now: clock.now, ifHeldBy: holder.owner)
                     }
                 } catch {
                     throw SessionError("cannot take over the lock of \(key) from \(holder.owner): \(error)")

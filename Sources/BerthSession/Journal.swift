@@ -118,7 +118,7 @@ final class Journal: ExecutionObserver, Sendable {
     }
 
     func undone(_ actionID: String, succeeded: Bool) {
-        if succeeded { later(actionID, .undone, "undone after a failure") }
+        if succeeded { later(actionID, .undone, "undone after a failure") } else { later(actionID, .done, "done; could not be undone after a failure") }
         context.events.undone(actionID, succeeded: succeeded)
     }
 }

@@ -162,6 +162,22 @@ import Testing
         }
     }
 
+    @Test("a take-over removes only the holder it found dead, never the lock another apply took meanwhile", arguments: StateStoreKind.all)
+    func conditionalTakeOver(kind: StateStoreKind) async throws {
+        try await StateStoreFixture.with(kind) { fixture in
+            let store = try fixture.open()
+            #expect(try store.acquireLock(environment: "staging", owner: ada, lease: minute, now: at(0)) == .acquired)
+            // Bob took over from ada first; carol, who also saw ada dead, removes nothing.
+            #expect(try store.forceUnlock(environment: "staging", by: bob, now: at(1), ifHeldBy: ada)?.owner == ada)
+            #expect(try store.acquireLock(environment: "staging", owner: bob, lease: minute, now: at(1)) == .acquired)
+            #expect(try store.forceUnlock(environment: "staging", by: carol, now: at(2), ifHeldBy: ada) == nil)
+            #expect(try store.lockHolder(environment: "staging", now: at(3))?.owner == bob)
+            // Only bob's take-over is in the history.
+            let entries = try store.history(environment: "staging", limit: 10).filter(\.isForcedUnlock)
+            #expect(entries.map(\.owner) == [bob])
+        }
+    }
+
     @Test("two connections racing for the lock: exactly one wins each round", arguments: StateStoreKind.all)
     func racingConnections(kind: StateStoreKind) async throws {
         let rounds = 60
