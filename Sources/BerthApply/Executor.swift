@@ -272,7 +272,7 @@ public struct Executor: Sendable {
     }
 
     /// Starts a container. A host port that the engine is still releasing after a stop (Podman's conmon
-    /// exits a moment after the container) is waited for, a few seconds at most.
+    /// exits a moment after the container) is waited for, ten seconds at most.
     private func start(_ id: String) async throws(EngineError) {
         var attempt = 0
         while true {
@@ -280,7 +280,7 @@ public struct Executor: Sendable {
                 return try await drivers.engine.startContainer(id: id)
             } catch {
                 attempt += 1
-                guard attempt < 20, "\(error)".contains("address already in use") else { throw error }
+                guard attempt < 40, "\(error)".contains("address already in use") else { throw error }
                 do { try await drivers.clock.sleep(for: .milliseconds(250)) } catch { throw .cancelled(endpoint: "\(error)") }
             }
         }
