@@ -25,3 +25,23 @@ public enum Blocking {
         return try result.get()
     }
 }
+
+/// Two pieces of CPU work at once: `first` on a dispatch thread, `second` on the caller's, both
+/// finished on return. For large pure computations (a plan's fingerprint beside the plan itself).
+public enum Concurrently {
+    public static func run<First: Sendable, Second>(
+        _ first: @escaping @Sendable () -> First, _ second: () -> Second
+    ) -> (First, Second) {
+        let result = ResultBox<First>()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { result.value = first() }
+        let other = second()
+        group.wait()
+        // The group's wait orders the write before this read.
+        return (result.value!, other)
+    }
+
+    private final class ResultBox<Value>: @unchecked Sendable {
+        var value: Value?
+    }
+}

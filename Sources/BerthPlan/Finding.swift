@@ -53,31 +53,42 @@ public enum Comparison {
             }
         }
 
-        var byService: [String: [ObservedContainer]] = [:]
+        // By index: containers are large values, and their labels are read once each.
+        let containers = observed.containers
+        let replicaNumbers = containers.map(\.replica)
+        var byService: [String: [Int]] = [:]
         let desiredServices = Set(environment.services.map(\.name))
-        for container in observed.containers {
+        for (index, container) in containers.enumerated() {
             guard let service = container.service, desiredServices.contains(service) else {
                 let reason = container.service.map { "service \($0) is not in the desired state" } ?? "it has no berth.service label"
                 findings.append(.containerUnexpected(container, reason: reason))
                 continue
             }
-            byService[service, default: []].append(container)
+            byService[service, default: []].append(index)
         }
         for service in environment.services {
             guard let spec = desired.specs[service.name] else { continue }
-            let containers = byService[service.name] ?? []
+            let indices = byService[service.name] ?? []
+            var byReplica: [Int: [Int]] = [:]
+            for index in indices { if let number = replicaNumbers[index] { byReplica[number, default: []].append(index) } }
             for replica in 1...max(service.replicas, 1) where replica <= service.replicas {
                 // The best candidate stays (running and current first); any other is a duplicate.
-                let candidates = containers.filter { $0.replica == replica }.sorted {
-                    ($0.isRunning && $0.specHash == spec.hash ? 0 : 1, $0.name) < ($1.isRunning && $1.specHash == spec.hash ? 0 : 1, $1.name)
+                var candidates = byReplica[replica] ?? []
+                if candidates.count > 1 {
+                    func key(_ index: Int) -> (Int, String) {
+                        let container = containers[index]
+                        return (container.isRunning && container.specHash == spec.hash ? 0 : 1, container.name)
+                    }
+                    candidates.sort { key($0) < key($1) }
                 }
-                guard let container = candidates.first else {
+                guard let first = candidates.first else {
                     findings.append(.containerMissing(service: service.name, replica: replica))
                     continue
                 }
                 for duplicate in candidates.dropFirst() {
-                    findings.append(.containerUnexpected(duplicate, reason: "a second container for \(service.name) replica \(replica)"))
+                    findings.append(.containerUnexpected(containers[duplicate], reason: "a second container for \(service.name) replica \(replica)"))
                 }
+                let container = containers[first]
                 let changed = changedParts(container: container, spec: spec, image: service.image.text)
                 if !changed.isEmpty {
                     findings.append(.containerOutdated(service: service.name, replica: replica, container, changed: changed))
@@ -87,9 +98,9 @@ public enum Comparison {
                     findings.append(.containerUnhealthy(service: service.name, replica: replica, container))
                 }
             }
-            for container in containers where (container.replica ?? 0) > service.replicas || container.replica == nil {
-                let reason = container.replica.map { "replica \($0) is beyond replicas: \(service.replicas)" } ?? "it has no berth.replica label"
-                findings.append(.containerUnexpected(container, reason: reason))
+            for index in indices where (replicaNumbers[index] ?? 0) > service.replicas || replicaNumbers[index] == nil {
+                let reason = replicaNumbers[index].map { "replica \($0) is beyond replicas: \(service.replicas)" } ?? "it has no berth.replica label"
+                findings.append(.containerUnexpected(containers[index], reason: reason))
             }
         }
         return findings

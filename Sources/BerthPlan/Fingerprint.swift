@@ -5,15 +5,20 @@ public import BerthModel
 /// without changing what the plan does.
 public enum Fingerprint {
     public static func of(desired: DesiredState, observed: ObservedState) -> String {
-        // One canonical text, hashed once.
+        // One canonical text, fed to the hash a chunk at a time.
+        var hasher = SHA256()
         var text: [UInt8] = []
-        text.reserveCapacity(256 * (desired.environment.services.count + observed.containers.count + 1))
+        text.reserveCapacity(1 << 16)
         func line(_ fields: String...) {
             for field in fields {
                 text.append(contentsOf: field.utf8)
                 text.append(0x20)
             }
             text.append(0x0A)
+            if text.count >= 1 << 16 {
+                hasher.update(text)
+                text.removeAll(keepingCapacity: true)
+            }
         }
         let environment = desired.environment
         line("environment", environment.project, environment.name)
@@ -29,7 +34,9 @@ public enum Fingerprint {
         }
         // The labels that planning reads, in a fixed order; the engine's listing order does not matter. The
         // spec-parts and spec labels are set with the spec hash, at creation, and never change apart from it.
-        for container in observed.containers.sorted(by: { $0.id < $1.id }) {
+        let containers = observed.containers
+        for index in containers.indices.sorted(by: { containers[$0].id < containers[$1].id }) {
+            let container = containers[index]
             let labels = container.labels
             line(
                 "container", container.id, container.name, container.image, container.state,
@@ -43,6 +50,7 @@ public enum Fingerprint {
         for row in observed.migrations ?? [] {
             line("applied", row.version, row.checksum, row.success ? "ok" : "failed")
         }
-        return SHA256.hex(text)
+        hasher.update(text)
+        return hasher.finalize().hexString
     }
 }

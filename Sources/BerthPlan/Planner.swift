@@ -11,18 +11,28 @@ import BerthCore
 /// the other. Ties break by rank (the pass), then resource name.
 public enum Planner {
     public static func plan(desired: DesiredState, observed: ObservedState) -> Plan {
-        var builder = PlanBuilder(desired: desired, observed: observed)
-        builder.planMigrations()
-        builder.planConfigs()
-        let services = desired.environment.services
-        for (rank, index) in serviceOrder(desired.environment).enumerated() {
-            builder.planContainers(of: services[index], rank: 2 + rank)
+        func passes() -> (actions: [PlanAction], problems: [String]) {
+            var builder = PlanBuilder(desired: desired, observed: observed)
+            builder.planMigrations()
+            builder.planConfigs()
+            let services = desired.environment.services
+            for (rank, index) in serviceOrder(desired.environment).enumerated() {
+                builder.planContainers(of: services[index], rank: 2 + rank)
+            }
+            builder.planRemovals(rank: 2 + desired.environment.services.count)
+            return (builder.graph.sorted(), builder.problems)
         }
-        builder.planRemovals(rank: 2 + desired.environment.services.count)
+        // A large state's fingerprint is computed beside the passes, on another core.
+        let fingerprint: String
+        let planned: (actions: [PlanAction], problems: [String])
+        if desired.environment.services.count + observed.containers.count > 1000 {
+            (fingerprint, planned) = Concurrently.run({ Fingerprint.of(desired: desired, observed: observed) }, passes)
+        } else {
+            (fingerprint, planned) = (Fingerprint.of(desired: desired, observed: observed), passes())
+        }
         return Plan(
-            environment: desired.environment.name, project: desired.environment.project,
-            fingerprint: Fingerprint.of(desired: desired, observed: observed),
-            actions: builder.graph.sorted(), problems: builder.problems
+            environment: desired.environment.name, project: desired.environment.project, fingerprint: fingerprint,
+            actions: planned.actions, problems: planned.problems
         )
     }
 

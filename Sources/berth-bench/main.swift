@@ -169,7 +169,7 @@ func main() async throws {
     let services = option("--services", default: 10_000)
     let runs = option("--runs", default: 5)
     let parallelism = option("--parallelism", default: 4)
-    guard arguments.count == 2 || (arguments.first == "plan" && arguments.count == 1) else {
+    guard arguments.count == 2 || (["plan", "parts"].contains(arguments.first) && arguments.count == 1) else {
         print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
         exit(2)
     }
@@ -198,6 +198,12 @@ func main() async throws {
             let plan = Planner.plan(desired: desired, observed: observed)
             return plan.actions.count
         }
+    case "parts":
+        // The planner's parts on their own: the fingerprint, and SHA-256 over as many bytes.
+        let (desired, observed) = planningInput(services: services)
+        measure("fingerprint", runs: runs) { Fingerprint.of(desired: desired, observed: observed).count }
+        let bytes = [UInt8](repeating: 0x61, count: 8 << 20)
+        measure("SHA-256 of 8 MiB", runs: runs) { SHA256.hex(bytes).count }
     case "observe":
         let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
         try await ObserveBenchmark.run(services: services, runs: runs, engineHost: engine, directory: project)
