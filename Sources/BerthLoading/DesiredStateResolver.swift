@@ -45,7 +45,12 @@ public struct DesiredStateResolver: Sendable {
                 else { problems.append("secret \(secret.name): the environment variable \(name) is not set") }
             case .file(let path):
                 do {
-                    var text = String(decoding: try fileSystem.readFile(atPath: path), as: UTF8.self)
+                    // A secret is text (it goes into environment variables and templates): bytes that are not
+                    // UTF-8 are refused, never silently replaced.
+                    guard var text = String(validating: try fileSystem.readFile(atPath: path), as: UTF8.self) else {
+                        problems.append("secret \(secret.name): \(path) is not UTF-8 text")
+                        continue
+                    }
                     if text.hasSuffix("\n") { text.removeLast() }
                     secrets[secret.name] = text
                 } catch {

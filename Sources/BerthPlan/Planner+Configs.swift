@@ -26,7 +26,8 @@ extension PlanBuilder {
                 if let seen { what.append("mode \(seen.mode.map(Short.octal) ?? "?") -> \(Short.octal(config.mode))") }
             }
             var diff: [String] = []
-            if seen?.sha256 != hash, let new = desired.maskedConfigs[config.name] {
+            // A diff needs both sides as text: a file on disk that is not UTF-8, or too large, is compared by hash only.
+            if seen?.sha256 != hash, let new = desired.maskedConfigs[config.name], seen == nil || seen?.maskedContent != nil {
                 diff = UnifiedDiff.lines(old: seen?.maskedContent ?? "", new: new)
             }
             let action = PlanAction(

@@ -1,5 +1,6 @@
 import Testing
 import BerthLoading
+import BerthCore
 
 /// The old text of a config file, made safe to show in a plan's diff.
 @Suite struct ConfigTextTests {
@@ -18,5 +19,22 @@ import BerthLoading
         #expect(ConfigText.maskOld("PIN=42\n", new: "PIN=(sensitive)\n") == "PIN=(sensitive)\n")
         // Unchanged lines stay as they are, secrets or not, since the new content shows them masked already.
         #expect(ConfigText.maskOld("A=(sensitive)\n", new: "A=(sensitive)\n") == "A=(sensitive)\n")
+    }
+}
+
+@Suite struct ResolverTests {
+    @Test("a secret file that is not UTF-8 is refused, naming the file, instead of being changed silently")
+    func nonUTF8Secret() throws {
+        var files = InMemoryFileSystem(files: [
+            "/p/environments/dev.yaml": """
+                project: shop
+                secrets:
+                  token: { file: /run/secrets/token }
+                """,
+        ])
+        files.files["/run/secrets/token"] = [0x73, 0x65, 0xFF, 0xFE, 0x0A]
+        let environment = try #require(try ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: files).load("dev").environment)
+        let error = #expect(throws: ResolveError.self) { try DesiredStateResolver(fileSystem: files, variables: [:]).resolve(environment) }
+        #expect(error?.problems == ["secret token: /run/secrets/token is not UTF-8 text"])
     }
 }

@@ -196,6 +196,14 @@ import BerthPlan
         observed.configs[0].maskedContent = "LOG_LEVEL=info\nTOKEN=(sensitive)\n"
         let plan = Planner.plan(desired: after, observed: observed)
         #expect(plan.actions[0].diff == ["@@ -1,2 +1,2 @@", "-LOG_LEVEL=info", "+LOG_LEVEL=debug", " TOKEN=(sensitive)"])
+
+        // A file on disk that could not be shown (not UTF-8, too large) is compared by hash only: no diff
+        // that would pretend it was empty.
+        observed.configs[0].maskedContent = nil
+        #expect(Planner.plan(desired: after, observed: observed).actions[0].diff.isEmpty)
+        // A missing file shows the whole new content.
+        observed.configs[0] = ObservedConfig(name: "app-env", target: observed.configs[0].target, sha256: nil, mode: nil)
+        #expect(Planner.plan(desired: after, observed: observed).actions[0].diff.first == "@@ -0,0 +1,2 @@")
     }
 
     @Test("a config whose mode changed is rewritten with the mode as the change")
