@@ -17,6 +17,39 @@ public protocol FileSystem: Sendable {
     func resolvingSymlinks(_ path: String) -> String?
     /// The permission bits of a regular file; nil when there is none.
     func fileMode(atPath path: String) -> Int?
+    /// What is at `path`, following links: only a regular file is ever read.
+    func entryKind(atPath path: String) -> FileEntryKind
+}
+
+/// What a path names. Berth reads regular files only: a named pipe would block a read forever, and a
+/// device or a folder is never what a person meant.
+public enum FileEntryKind: Hashable, Sendable {
+    case regular, directory, namedPipe, device, socket, other, missing
+    /// A symbolic link whose target does not exist.
+    case danglingLink(target: String)
+
+    /// Why this is not a file Berth can read, as the end of a sentence about the path; nil for a regular file.
+    public var notAFile: String? {
+        switch self {
+        case .regular: nil
+        case .directory: "is a directory, not a file"
+        case .namedPipe: "is a named pipe, not a file"
+        case .device: "is a device, not a file"
+        case .socket: "is a socket, not a file"
+        case .other: "is not a regular file"
+        case .missing: "does not exist"
+        case .danglingLink(let target): "is a symbolic link to \(target), which does not exist"
+        }
+    }
+}
+
+extension FileSystem {
+    /// Regular, directory or missing, from the protocol's other answers: enough for file systems without
+    /// pipes, devices or links (the in-memory one).
+    public func entryKind(atPath path: String) -> FileEntryKind {
+        if fileExists(atPath: path) { return .regular }
+        return directoryExists(atPath: path) ? .directory : .missing
+    }
 }
 
 public struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -36,12 +69,18 @@ public struct LocalFileSystem: FileSystem {
     public init() {}
 
     public func readFile(atPath path: String) throws(FileSystemError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystemError(path: path, reason: Self.lastError()) }
+        // O_NONBLOCK: opening a named pipe must not wait for a writer; it is refused just below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let reason = Self.lastError()
+            throw FileSystemError(path: path, reason: entryKind(atPath: path).notAFile.flatMap { $0 == "does not exist" ? nil : $0 } ?? reason)
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw FileSystemError(path: path, reason: Self.lastError()) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw FileSystemError(path: path, reason: "not a regular file") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw FileSystemError(path: path, reason: Self.kind(info.st_mode).notAFile ?? "is not a regular file")
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(info.st_size))
         var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -84,6 +123,27 @@ public struct LocalFileSystem: FileSystem {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int(info.st_mode & 0o7777)
+    }
+
+    public func entryKind(atPath path: String) -> FileEntryKind {
+        var info = stat()
+        if stat(path, &info) == 0 { return Self.kind(info.st_mode) }
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return .missing }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        let target = count > 0 ? String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+        return .danglingLink(target: target)
+    }
+
+    private static func kind(_ mode: mode_t) -> FileEntryKind {
+        switch mode & S_IFMT {
+        case S_IFREG: .regular
+        case S_IFDIR: .directory
+        case S_IFIFO: .namedPipe
+        case S_IFCHR, S_IFBLK: .device
+        case S_IFSOCK: .socket
+        default: .other
+        }
     }
 
     public func resolvingSymlinks(_ path: String) -> String? {

@@ -76,11 +76,13 @@ extension EnvironmentDecoder {
         var template: String?
         if let templateNode = fields["template"], let written = reader.string(templateNode, fields.path("template")),
            let resolved = sourceInsideEnvironments(written, at: templateNode.location, fields.path("template"), what: "template") {
-            if context.fileSystem.fileExists(atPath: resolved) {
+            let kind = context.fileSystem.entryKind(atPath: resolved)
+            if kind == .regular {
                 template = resolved
                 checkPlaceholders(resolved, values: valueLocations, path: fields.path("values"))
             } else {
-                reader.error(templateNode.location, fields.path("template"), "the template '\(written)' does not exist (\(context.display(resolved)))")
+                let problem = kind.notAFile ?? "is not a regular file"
+                reader.error(templateNode.location, fields.path("template"), "the template '\(written)' \(problem) (\(context.display(resolved)))")
             }
         }
 

@@ -52,6 +52,11 @@ struct MigrationScanner {
                 ))
                 continue
             }
+            // A migration is a regular file: a folder, a pipe or a dangling link named like one is a mistake.
+            if let problem = context.fileSystem.entryKind(atPath: directory + "/" + file).notAFile {
+                diagnostics.append(.error(at: location, "database.migrations: '\(file)' \(problem)"))
+                continue
+            }
             if name.isUndo {
                 undos.append((name, file))
                 continue

@@ -163,7 +163,12 @@ struct LoadSession {
             return nil
         }
         let parentPath = context.environmentFile(parent)
-        guard context.fileSystem.fileExists(atPath: parentPath) else {
+        let parentKind = context.fileSystem.entryKind(atPath: parentPath)
+        if parentKind != .regular, parentKind != .missing, let problem = parentKind.notAFile {
+            diagnostics.append(.error(at: extends.location, "extends: \(context.display(parentPath)) \(problem)"))
+            return nil
+        }
+        guard parentKind == .regular else {
             let files = (try? context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)) ?? []
             let names = files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
             diagnostics.append(.error(

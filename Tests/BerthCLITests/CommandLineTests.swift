@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import Foundation
 import BerthTestSupport
@@ -82,6 +83,17 @@ import BerthTestSupport
         #expect(result.status == 1)
         #expect(result.stderr == "error: no environment 'stagin'; did you mean 'staging'? (environments: dev, dr, production, staging)\n")
         #expect(result.stdout.isEmpty)
+    }
+
+    @Test("an environment file that is a named pipe is an error at once, not a hang")
+    func pipeEnvironment() async throws {
+        let root = TemporaryDirectory.make(prefix: "berth-pipe")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/environments", withIntermediateDirectories: true)
+        #expect(mkfifo(root + "/environments/dev.yaml", 0o644) == 0)
+        let result = try await BerthProcess.run(["validate", "--project", root])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("environments/dev.yaml:1:1: error: cannot read the file: is a named pipe, not a file"), "\(result.stderr)")
     }
 
     @Test("a folder without environments/ is a clear error")
