@@ -8,6 +8,7 @@ public struct DriftItem: Hashable, Sendable, Codable {
         case configMissing = "config-missing"
         case migrationPending = "migration-pending"
         case migrationChecksum = "migration-checksum"
+        case migrationMissing = "migration-missing"
     }
 
     public var resource: String
@@ -40,6 +41,11 @@ public enum Drift {
             return DriftItem(
                 resource: "migration:\(migration.version.text)", kind: .migrationChecksum,
                 detail: "the file changed after it was applied (checksum \(recorded.prefix(12)) recorded, \(actual.prefix(12)) now)"
+            )
+        case .migrationFileMissing(let row):
+            return DriftItem(
+                resource: "migration:\(row.version)", kind: .migrationMissing,
+                detail: "applied (\(row.description)) but its file is no longer in the migrations folder"
             )
         case .configMissing(let config):
             return DriftItem(resource: "config:\(config.name)", kind: .configMissing, detail: "no file at \(config.target)")

@@ -5,6 +5,8 @@ public import BerthModel
 public enum Finding: Hashable, Sendable {
     case migrationPending(Migration, failedBefore: Bool)
     case migrationChecksum(Migration, recorded: String, actual: String)
+    /// Applied, but its file is gone from the migrations folder.
+    case migrationFileMissing(AppliedMigration)
     case configMissing(ConfigFile)
     case configChanged(ConfigFile, observed: ObservedConfig, contentChanged: Bool, modeChanged: Bool)
     case containerMissing(service: String, replica: Int)
@@ -37,6 +39,11 @@ public enum Comparison {
                 } else if row.checksum != checksum {
                     findings.append(.migrationChecksum(migration, recorded: row.checksum, actual: checksum))
                 }
+            }
+            let present = Set(database.migrations.map(\.version.parts))
+            for row in observed.migrations ?? [] where row.success {
+                guard let version = MigrationVersion(row.version), !present.contains(version.parts) else { continue }
+                findings.append(.migrationFileMissing(row))
             }
         }
 

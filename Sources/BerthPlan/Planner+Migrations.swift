@@ -24,6 +24,10 @@ extension PlanBuilder {
                 )
                 graph.add(action, rank: 0)
                 lastMigration = action.id
+            case .migrationFileMissing(let row):
+                problems.append(
+                    "migration \(row.version) (\(row.description)) was applied, but its file is no longer in the migrations folder; restore it: the history must stay whole"
+                )
             case .migrationChecksum(let migration, let recorded, let actual):
                 problems.append(
                     "migration \(migration.version.text) (\(migration.path.fileName)) changed after it was applied: checksum \(recorded.prefix(12)) recorded, \(actual.prefix(12)) now; restore the file, a changed migration is never run again"

@@ -266,6 +266,21 @@ import BerthPlan
         #expect(plan.problems.first?.hasPrefix("migration 1 (V1__init.sql) changed after it was applied") == true)
     }
 
+    @Test("an applied migration whose file was deleted is a problem of the plan and drift, never 'in sync'")
+    func migrationFileDeleted() {
+        var environment = PlanFixtures.environment()
+        environment.database?.migrations.removeLast()
+        let desired = PlanFixtures.desired(environment)
+        let observed = PlanFixtures.converged(PlanFixtures.desired())
+        let plan = Planner.plan(desired: desired, observed: observed)
+        #expect(plan.problems == [
+            "migration 2 () was applied, but its file is no longer in the migrations folder; restore it: the history must stay whole",
+        ])
+        #expect(Drift.detect(desired: desired, observed: observed) == [
+            DriftItem(resource: "migration:2", kind: .migrationMissing, detail: "applied () but its file is no longer in the migrations folder"),
+        ])
+    }
+
     @Test("a failed migration is applied again; the later one waits for it")
     func failedMigration() {
         let desired = PlanFixtures.desired()
