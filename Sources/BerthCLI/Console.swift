@@ -33,9 +33,12 @@ struct Console: Sendable {
 
     func error(_ text: String) { sink(STDERR_FILENO, text) }
 
+    /// Every diagnostic, at most 100 a file, then how many more that file had.
     func report(_ diagnostics: [Diagnostic]) {
         guard !diagnostics.isEmpty else { return }
-        error(diagnostics.map { errorStyle.format($0) + "\n" }.joined())
+        let (shown, more) = diagnostics.capped(perFile: 100)
+        error(shown.map { errorStyle.format($0) + "\n" }.joined()
+            + more.map { "\(Diagnostic.printable($0.file)): and \($0.count) more\n" }.joined())
     }
 
     func fail(_ message: String) { error(errorStyle.format(error: message) + "\n") }

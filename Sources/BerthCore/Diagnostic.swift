@@ -25,8 +25,28 @@ public struct Diagnostic: Hashable, Sendable, Comparable, CustomStringConvertibl
         Diagnostic(.warning, at: location, message)
     }
 
-    /// `PATH:LINE:COLUMN: error: MESSAGE`, the form every tool and editor understands.
-    public var description: String { "\(location): \(severity.rawValue): \(message)" }
+    /// `PATH:LINE:COLUMN: error: MESSAGE`, the form every tool and editor understands. The path and the
+    /// message are `printable`: no input can forge a line or colour a terminal.
+    public var description: String {
+        "\(Self.printable(location.file)):\(location.line):\(location.column): \(severity.rawValue): \(Self.printable(message))"
+    }
+
+    /// `text` with control characters, line and paragraph separators and bidirectional overrides
+    /// written as `\u{1B}`: what a file name, a key or a value may hold, shown without acting on the terminal.
+    public static func printable(_ text: String) -> String {
+        func harmless(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: false
+            default: true
+            }
+        }
+        guard !text.unicodeScalars.allSatisfy(harmless) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if harmless(scalar) { out.unicodeScalars.append(scalar) } else { out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" }
+        }
+        return out
+    }
 
     public static func < (lhs: Diagnostic, rhs: Diagnostic) -> Bool {
         if lhs.location != rhs.location { return lhs.location < rhs.location }
@@ -40,4 +60,18 @@ extension Sequence where Element == Diagnostic {
 
     /// Sorted by place, each diagnostic once (a shared `base.yaml` is reported once, not once per environment).
     public func normalized() -> [Diagnostic] { Array(Set(self)).sorted() }
+
+    /// At most `limit` diagnostics per file, in order, and how many more each file had.
+    public func capped(perFile limit: Int = 100) -> (shown: [Diagnostic], more: [(file: String, count: Int)]) {
+        var counts: [String: Int] = [:]
+        var shown: [Diagnostic] = []
+        var files: [String] = []
+        for diagnostic in self {
+            let file = diagnostic.location.file
+            if counts[file] == nil { files.append(file) }
+            counts[file, default: 0] += 1
+            if counts[file, default: 0] <= limit { shown.append(diagnostic) }
+        }
+        return (shown, files.compactMap { file in counts[file].flatMap { $0 > limit ? (file, $0 - limit) : nil } })
+    }
 }

@@ -120,12 +120,15 @@ public struct ProgressView: Sendable {
     public func notice(_ notice: SessionNotice) -> String {
         switch notice {
         case .diagnostics(let diagnostics):
+            // At most 100 a file, then how many more.
+            let (shown, more) = diagnostics.capped(perFile: 100)
+            let tails = more.map { "\(Diagnostic.printable($0.file)): and \($0.count) more" }
             if json {
-                return diagnostics.map { d in
+                return shown.map { d in
                     line(["event": .string("diagnostic"), "severity": .string(d.severity.rawValue), "message": .string(d.description)])
-                }.joined()
+                }.joined() + tails.map { message("diagnostics", $0) }.joined()
             }
-            return diagnostics.map { style.format($0) + "\n" }.joined()
+            return shown.map { style.format($0) + "\n" }.joined() + tails.map { $0 + "\n" }.joined()
         case .waitingForLock(let environment, let holder, let since):
             return message("waiting", "waiting for the lock of \(environment), held by \(holder) since \(since)")
         case .lockTakenOver(let environment, let holder):

@@ -12,11 +12,13 @@ public struct DiagnosticStyle: Sendable {
     public func format(_ diagnostic: Diagnostic) -> String {
         guard color else { return diagnostic.description }
         let label = diagnostic.severity == .error ? "\u{1B}[1;31merror:\u{1B}[0m" : "\u{1B}[1;33mwarning:\u{1B}[0m"
-        return "\u{1B}[1m\(diagnostic.location):\u{1B}[0m \(label) \(diagnostic.message)"
+        let place = "\(Diagnostic.printable(diagnostic.location.file)):\(diagnostic.location.line):\(diagnostic.location.column)"
+        return "\u{1B}[1m\(place):\u{1B}[0m \(label) \(Diagnostic.printable(diagnostic.message))"
     }
 
     public func format(error message: String) -> String {
-        color ? "\u{1B}[1;31merror:\u{1B}[0m \(message)" : "error: \(message)"
+        let message = Diagnostic.printable(message)
+        return color ? "\u{1B}[1;31merror:\u{1B}[0m \(message)" : "error: \(message)"
     }
 
     public func green(_ text: String) -> String { color ? "\u{1B}[32m\(text)\u{1B}[0m" : text }

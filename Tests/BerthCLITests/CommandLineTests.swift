@@ -96,6 +96,23 @@ import BerthTestSupport
         #expect(result.stderr.contains("environments/dev.yaml:1:1: error: cannot read the file: is a named pipe, not a file"), "\(result.stderr)")
     }
 
+    @Test("an escape sequence in a key is printed escaped, and a file's diagnostics stop at 100, then say how many more")
+    func hostileInput() async throws {
+        let root = TemporaryDirectory.make(prefix: "berth-hostile")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/environments", withIntermediateDirectories: true)
+        var text = "project: shop\n\"\\e[31mred\": 1\n"
+        for index in 0..<150 { text += "unknown\(index): 1\n" }
+        try text.write(toFile: root + "/environments/dev.yaml", atomically: true, encoding: .utf8)
+        let result = try await BerthProcess.run(["validate", "--project", root])
+        #expect(result.status == 1)
+        #expect(!result.stderr.contains("\u{1B}"), "\(result.stderr)")
+        #expect(result.stderr.contains(#"unknown key '\u{1B}[31mred'"#), "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.filter { $0.contains(": error: ") }.count == 100)
+        #expect(lines.contains { $0.hasSuffix("environments/dev.yaml: and 51 more") }, "\(lines.suffix(3))")
+    }
+
     @Test("a folder without environments/ is a clear error")
     func noProject() async throws {
         let empty = TemporaryDirectory.make(prefix: "berth-empty")

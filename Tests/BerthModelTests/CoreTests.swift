@@ -63,3 +63,23 @@ import BerthModel
         #expect(RecordedSpec.shown("(sensitive) 1234abcd") == "(sensitive)")
     }
 }
+
+@Suite struct DiagnosticTests {
+    @Test("what a message echoes cannot forge a line or colour a terminal")
+    func printable() {
+        #expect(Diagnostic.printable("plain, é, 🚢") == "plain, é, 🚢")
+        #expect(Diagnostic.printable("\u{1B}[31mred\nx: error: forged\u{2028}\u{202E}") == #"\u{1B}[31mred\u{A}x: error: forged\u{2028}\u{202E}"#)
+        let evil = Diagnostic.error(at: SourceLocation(file: "env\n.yaml", line: 2, column: 3), "unknown key '\u{1B}[2J'")
+        #expect(evil.description == #"env\u{A}.yaml:2:3: error: unknown key '\u{1B}[2J'"#)
+    }
+
+    @Test("at most so many diagnostics a file, then how many more")
+    func capped() {
+        let many = (1...250).map { Diagnostic.error(at: SourceLocation(file: "a.yaml", line: $0, column: 1), "e") }
+            + [Diagnostic.error(at: SourceLocation(file: "b.yaml", line: 1, column: 1), "e")]
+        let (shown, more) = many.capped(perFile: 100)
+        #expect(shown.count == 101)
+        #expect(shown.last?.location.file == "b.yaml")
+        #expect(more.map(\.file) == ["a.yaml"] && more.map(\.count) == [150])
+    }
+}
