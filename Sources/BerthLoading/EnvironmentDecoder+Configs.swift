@@ -52,12 +52,15 @@ extension EnvironmentDecoder {
         var mode = 0o644
         if let modeNode = fields["mode"] {
             // Octal digits, as chmod takes them, whether written 0640, "0640" or 640.
-            let text = reader.string(modeNode, fields.path("mode")) ?? ""
-            let digits = text.hasPrefix("0o") ? String(text.dropFirst(2)) : text
-            if let value = Int(digits, radix: 8), (3...4).contains(digits.count), value <= 0o777 {
-                mode = value
-            } else if !text.isEmpty {
-                reader.error(modeNode.location, fields.path("mode"), "'\(text)' is not a file mode; write octal permission bits such as \"0640\"")
+            // Only octal digits: no sign, no space, not empty (a type error is reported by `string`).
+            if let text = reader.string(modeNode, fields.path("mode")) {
+                let digits = text.hasPrefix("0o") ? String(text.dropFirst(2)) : text
+                if (3...4).contains(digits.count), digits.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "7")).contains($0) }),
+                   let value = Int(digits, radix: 8), value <= 0o777 {
+                    mode = value
+                } else {
+                    reader.error(modeNode.location, fields.path("mode"), "'\(text)' is not a file mode; write octal permission bits such as \"0640\"")
+                }
             }
         }
 

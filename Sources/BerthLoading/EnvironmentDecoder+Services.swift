@@ -242,14 +242,21 @@ extension EnvironmentDecoder {
         case (let test?, nil):
             if test.isSequence {
                 check = reader.strings(test, fields.path("test")).flatMap { words in
-                    guard let first = words.first, ["CMD", "CMD-SHELL"].contains(first), words.count > 1 else {
+                    guard let first = words.first, ["CMD", "CMD-SHELL"].contains(first), words.count > 1,
+                          !words[1].allSatisfy(\.isWhitespace) else {
                         reader.error(test.location, fields.path("test"), "a test list starts with CMD or CMD-SHELL and has a command")
                         return nil
                     }
                     return .command(words)
                 }
             } else {
-                check = reader.string(test, fields.path("test")).map { .command(["CMD-SHELL", $0]) }
+                check = reader.string(test, fields.path("test")).flatMap { command in
+                    guard !command.allSatisfy(\.isWhitespace) else {
+                        reader.error(test.location, fields.path("test"), "the test command is empty")
+                        return nil
+                    }
+                    return .command(["CMD-SHELL", command])
+                }
             }
         case (nil, let url?):
             check = reader.parse(url, fields.path("url"), Self.httpCheck).flatMap { http in
@@ -273,14 +280,21 @@ extension EnvironmentDecoder {
         let timeout = fields["timeout"].flatMap { reader.parse($0, fields.path("timeout"), TimeSpan.init(parsing:)) }
         let retries = fields["retries"].flatMap { reader.int($0, fields.path("retries"), in: 1...100) }
         let startPeriod = fields["start_period"].flatMap { reader.parse($0, fields.path("start_period"), TimeSpan.init(parsing:)) }
+        // The timings are checked whatever the test: every mistake of a file at once.
+        let every = interval ?? HealthCheck.defaultInterval
+        if every.milliseconds == 0 {
+            reader.error(fields["interval"]?.location ?? fields.location, fields.path("interval"), "the interval must be longer than 0s")
+        } else if every.milliseconds > 3_600_000, let location = fields["interval"]?.location {
+            reader.error(location, fields.path("interval"), "the interval \(every) is longer than 1h: such a check would notice nothing in time")
+        }
+        if timeout?.milliseconds == 0, let location = fields["timeout"]?.location {
+            reader.error(location, fields.path("timeout"), "the timeout must be longer than 0s")
+        }
         guard let check else { return nil }
         let health = HealthCheck(
-            check: check, interval: interval ?? HealthCheck.defaultInterval, timeout: timeout ?? HealthCheck.defaultTimeout,
+            check: check, interval: every, timeout: timeout ?? HealthCheck.defaultTimeout,
             retries: retries ?? HealthCheck.defaultRetries, startPeriod: startPeriod ?? HealthCheck.defaultStartPeriod
         )
-        if health.interval.milliseconds == 0 {
-            reader.error(fields["interval"]?.location ?? fields.location, fields.path("interval"), "the interval must be longer than 0s")
-        }
         if health.timeout > health.interval, let location = fields["timeout"]?.location ?? fields["interval"]?.location {
             reader.warning(location, fields.path("timeout"), "the timeout \(health.timeout) is longer than the interval \(health.interval)")
         }
