@@ -167,6 +167,12 @@ struct EnvironmentDecoder {
         _ node: YAMLNode, _ path: @autoclosure () -> String, name: String, secrets: Set<String>, isProduction: Bool
     ) -> ConfigValue? {
         if node.isMapping {
+            // A mapping is a secret reference and nothing else: anything without `secret` gets one clear message.
+            let keys = (0..<node.pairCount).compactMap { node.keyName(at: $0) }
+            guard keys.contains("secret") || keys.contains(where: { !Suggestion.didYouMean($0, in: ["secret"]).isEmpty }) else {
+                reader.error(node.location, path(), "a value is text, or { secret: NAME } for a secret; this mapping is neither")
+                return nil
+            }
             return secretReference(node, path(), secrets: secrets).map { .secret($0) }
         }
         guard let text = reader.string(node, path()) else { return nil }

@@ -12,6 +12,9 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty else { throw ValueError("empty image reference") }
         guard bytes.count <= 255 else { throw ValueError("image reference longer than 255 characters") }
+        if let scheme = text.range(of: "://") {
+            throw ValueError("'\(text)' is a URL, not an image reference: drop the scheme, as in '\(text[scheme.upperBound...])'")
+        }
         var nameEnd = bytes.count
         var digest: String?
         if let at = bytes.firstIndex(of: UInt8(ascii: "@")) {

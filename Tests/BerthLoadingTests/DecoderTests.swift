@@ -86,7 +86,7 @@ import BerthCore
             "environments/dev.yaml:10:12: error: services.web.environment.D: unknown key 'secrt'; did you mean 'secret'?",
             "environments/dev.yaml:11:20: error: services.web.environment.E.secret: unknown secret '1.5' (declared: api)",
             "environments/dev.yaml:11:20: warning: services.web.environment.E.secret: 1.5 is a number to other YAML tools (1.5 may read as 1.5); Berth reads the string \"1.5\": quote it to say so",
-            "environments/dev.yaml:12:10: error: services.web.environment.F: missing required key 'secret'",
+            "environments/dev.yaml:12:10: error: services.web.environment.F: a value is text, or { secret: NAME } for a secret; this mapping is neither",
             "environments/dev.yaml:14:20: error: services.web.environment.H.secret: expected a string, found a list",
             "environments/dev.yaml:15:30: error: services.web.environment.I.secret: unknown secret 'apj'; did you mean 'api'? (declared: api)",
             "environments/dev.yaml:16:7: error: duplicate key 'A' (first at line 7, column 7)",
