@@ -44,6 +44,11 @@ struct MigrationScanner {
         }
         var migrations: [MigrationVersion: (migration: Migration, file: String)] = [:]
         var undos: [(name: Name, file: String)] = []
+        for file in entries where !file.hasSuffix(".sql") && file.lowercased().hasSuffix(".sql") {
+            diagnostics.append(.warning(
+                at: location, "database.migrations: '\(file)' is not read: migration files end in .sql, in lower case"
+            ))
+        }
         for file in entries where file.hasSuffix(".sql") {
             guard let name = Self.parse(file) else {
                 diagnostics.append(.error(

@@ -119,7 +119,15 @@ struct LoadSession {
 
     mutating func load(_ name: String, known: [String]) throws(LoadError) -> LoadResult {
         guard known.contains(name) else { throw .noSuchEnvironment(name, known: known) }
-        var diagnostics: [Diagnostic] = []
+        // A `.yml` file beside the environments is never read: say so, rather than let it be ignored.
+        var diagnostics: [Diagnostic] = ((try? context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)) ?? [])
+            .filter { $0.hasSuffix(".yml") }
+            .map { file in
+                .warning(
+                    at: SourceLocation(file: context.display(context.environmentsDirectory + "/" + file), line: 1, column: 1),
+                    "only .yaml files are read: this file is ignored; rename it to \(file.dropLast(4)).yaml"
+                )
+            }
         let file = context.environmentFile(name)
         var environment: Environment?
         if let tree = resolve(name, chain: [], diagnostics: &diagnostics) {
