@@ -176,7 +176,14 @@ struct EnvironmentDecoder {
             return secretReference(node, path(), secrets: secrets).map { .secret($0) }
         }
         guard let text = reader.string(node, path()) else { return nil }
-        if Self.looksSecret(name), !text.isEmpty {
+        if Self.urlHoldsPassword(text) {
+            let advice = "the value is a URL with a password in it; make the whole URL a secret: { secret: NAME }"
+            if isProduction {
+                reader.error(node.location, path(), advice + " (required in production)")
+                return nil
+            }
+            reader.warning(node.location, path(), advice)
+        } else if Self.looksSecret(name), !text.isEmpty {
             let advice = "a literal value for what looks like a secret; use { secret: NAME }"
             if isProduction {
                 reader.error(node.location, path(), advice + " (required in production)")
@@ -185,6 +192,14 @@ struct EnvironmentDecoder {
             reader.warning(node.location, path(), advice)
         }
         return .literal(text)
+    }
+
+    /// Whether `text` holds a URL whose authority carries `user:password@`.
+    static func urlHoldsPassword(_ text: String) -> Bool {
+        guard let scheme = text.range(of: "://") else { return false }
+        let authority = text[scheme.upperBound...].prefix { !"/?# \t\n".contains($0) }
+        guard let at = authority.lastIndex(of: "@") else { return false }
+        return authority[..<at].contains(":")
     }
 
     private static let secretWords: [[UInt8]] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"]
@@ -299,12 +314,12 @@ struct EnvironmentDecoder {
             reader.error(urlNode.location, urlPath, "'\(url)' is neither postgres://... nor sqlite:PATH")
             return nil
         }
-        let afterScheme = url[url.index(url.firstIndex(of: ":")!, offsetBy: 3)...]
-        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" }
-        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
+        if Self.urlHoldsPassword(url) {
             reader.error(urlNode.location, urlPath, "the url holds a password; move it to a secret: password: { secret: NAME }")
             return nil
         }
+        let afterScheme = url[(url.range(of: "://")?.upperBound ?? url.startIndex)...]
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" }
         let host = authority.split(separator: "@").last ?? ""
         guard !host.isEmpty else {
             reader.error(urlNode.location, urlPath, "'\(url)' names no host")
