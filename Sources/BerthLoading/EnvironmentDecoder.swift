@@ -23,6 +23,12 @@ struct EnvironmentDecoder {
 
         let project = fields["project"].flatMap { projectName($0) } ?? Self.defaultProjectName(context.projectRoot)
         let isProduction = fields["production"].flatMap { reader.bool($0, "production") } ?? (name == "production")
+        if fields["production"] == nil, name != "production", Self.looksLikeProduction(name) {
+            reader.warning(
+                root.location, "production",
+                "'\(name)' looks like a production environment, but only 'production' is one by its name: add production: true for its checks (no literal secrets)"
+            )
+        }
         let secrets = fields["secrets"].map { decodeSecrets($0, isProduction: isProduction) } ?? []
         // References are checked against what is declared, so a secret with a bad source is reported
         // once, not again at every reference.
@@ -192,6 +198,12 @@ struct EnvironmentDecoder {
             reader.warning(node.location, path(), advice)
         }
         return .literal(text)
+    }
+
+    /// `prod`, `prd`, `production-eu`, `eu-prod`: a name that says production, by its dash-separated words.
+    static func looksLikeProduction(_ name: String) -> Bool {
+        name.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == "." })
+            .contains { ["prod", "prd", "production", "live"].contains($0) }
     }
 
     /// Whether `text` holds a URL whose authority carries `user:password@`.
