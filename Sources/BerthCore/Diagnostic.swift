@@ -28,7 +28,33 @@ public struct Diagnostic: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// `PATH:LINE:COLUMN: error: MESSAGE`, the form every tool and editor understands. The path and the
     /// message are `printable`: no input can forge a line or colour a terminal.
     public var description: String {
-        "\(Self.printable(location.file)):\(location.line):\(location.column): \(severity.rawValue): \(Self.printable(message))"
+        "\(Self.printable(location.file)):\(location.line):\(location.column): \(severity.rawValue): \(Self.readable(message))"
+    }
+
+    /// A message as printed: `printable`, a quoted value of more than 120 characters cut to its start, and the
+    /// whole cut at 2000 characters, so that no input can flood a terminal with one line.
+    public static func readable(_ message: String) -> String {
+        var out = ""
+        var quoted: String?
+        for character in message {
+            if character == "'" {
+                if let value = quoted {
+                    out += value.count > 120 ? "\(value.prefix(100))… (\(value.count) characters)" : value
+                    out.append("'")
+                    quoted = nil
+                } else {
+                    out.append("'")
+                    quoted = ""
+                }
+            } else if quoted != nil {
+                quoted?.append(character)
+            } else {
+                out.append(character)
+            }
+        }
+        if let value = quoted { out += value }
+        if out.count > 2000 { out = "\(out.prefix(2000))… (\(out.count - 2000) more characters)" }
+        return printable(out)
     }
 
     /// `text` with control characters, line and paragraph separators and bidirectional overrides

@@ -13,11 +13,11 @@ public struct DiagnosticStyle: Sendable {
         guard color else { return diagnostic.description }
         let label = diagnostic.severity == .error ? "\u{1B}[1;31merror:\u{1B}[0m" : "\u{1B}[1;33mwarning:\u{1B}[0m"
         let place = "\(Diagnostic.printable(diagnostic.location.file)):\(diagnostic.location.line):\(diagnostic.location.column)"
-        return "\u{1B}[1m\(place):\u{1B}[0m \(label) \(Diagnostic.printable(diagnostic.message))"
+        return "\u{1B}[1m\(place):\u{1B}[0m \(label) \(Diagnostic.readable(diagnostic.message))"
     }
 
     public func format(error message: String) -> String {
-        let message = Diagnostic.printable(message)
+        let message = Diagnostic.readable(message)
         return color ? "\u{1B}[1;31merror:\u{1B}[0m \(message)" : "error: \(message)"
     }
 

@@ -13,10 +13,14 @@ public struct YAMLParser: Sendable {
         public var maxDepth: Int
         /// Most nodes that aliases may add to the document, all aliases together.
         public var maxAliasExpansion: Int
+        /// Most bytes of scalar text that aliases may add, all aliases together: a long string anchored
+        /// once and aliased many times is as much a bomb as a deep one.
+        public var maxAliasBytes: Int
 
-        public init(maxDepth: Int = 64, maxAliasExpansion: Int = 100_000) {
+        public init(maxDepth: Int = 64, maxAliasExpansion: Int = 100_000, maxAliasBytes: Int = 1 << 20) {
             self.maxDepth = maxDepth
             self.maxAliasExpansion = maxAliasExpansion
+            self.maxAliasBytes = maxAliasBytes
         }
     }
 
@@ -147,6 +151,8 @@ private struct TreeBuilder {
         let firstChild: Int
         /// Nodes in this subtree, counting what aliases inside it expand to.
         var weight = 1
+        /// Bytes of scalar text in this subtree, likewise.
+        var bytes = 0
     }
 
     let file: String
@@ -155,8 +161,9 @@ private struct TreeBuilder {
     var diagnostics: [Diagnostic] = []
     var stopped = false
     private var stack: [Frame] = []
-    private var anchors: [String: (node: Int, weight: Int)] = [:]
+    private var anchors: [String: (node: Int, weight: Int, bytes: Int)] = [:]
     private var expanded = 0
+    private var expandedBytes = 0
     private var documents = 0
 
     private var entries: [Entry] = []
@@ -248,12 +255,12 @@ private struct TreeBuilder {
             let node = append(
                 .scalar, at: mark, style: Self.style(data.style), isASCII: isASCII, tag: tag, start: start, count: data.length
             )
-            if let anchor = Self.string(data.anchor) { anchors[anchor] = (node, 1) }
-            add(node, weight: 1)
+            if let anchor = Self.string(data.anchor) { anchors[anchor] = (node, 1, data.length) }
+            add(node, weight: 1, bytes: data.length)
 
         case YAML_ALIAS_EVENT:
             let name = Self.string(event.data.alias.anchor) ?? ""
-            guard let (node, weight) = anchors[name] else {
+            guard let (node, weight, bytes) = anchors[name] else {
                 let open = stack.contains { $0.anchor == name }
                 let here = location(mark)
                 diagnostics.append(.error(
@@ -264,6 +271,7 @@ private struct TreeBuilder {
                 return
             }
             expanded += weight
+            expandedBytes += bytes
             if expanded > limits.maxAliasExpansion {
                 fail(.error(
                     at: location(mark),
@@ -271,7 +279,14 @@ private struct TreeBuilder {
                 ))
                 return
             }
-            add(node, weight: weight)
+            if expandedBytes > limits.maxAliasBytes {
+                fail(.error(
+                    at: location(mark),
+                    "aliases expand to more than \(limits.maxAliasBytes) bytes of text; refusing to expand further (an alias bomb?)"
+                ))
+                return
+            }
+            add(node, weight: weight, bytes: bytes)
 
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
             let isMapping = event.type == YAML_MAPPING_START_EVENT
@@ -299,20 +314,21 @@ private struct TreeBuilder {
             pending.removeSubrange(frame.firstChild...)
             entries[frame.entry].start = start
             entries[frame.entry].count = children.count - start
-            if let anchor = frame.anchor { anchors[anchor] = (frame.entry, frame.weight) }
-            add(frame.entry, weight: frame.weight)
+            if let anchor = frame.anchor { anchors[anchor] = (frame.entry, frame.weight, frame.bytes) }
+            add(frame.entry, weight: frame.weight, bytes: frame.bytes)
 
         default:
             break
         }
     }
 
-    private mutating func add(_ node: Int, weight: Int) {
+    private mutating func add(_ node: Int, weight: Int, bytes: Int = 0) {
         guard let top = stack.indices.last else {
             root = node
             return
         }
         stack[top].weight += weight
+        stack[top].bytes += bytes
         var node = node
         if stack[top].isMapping, (pending.count - stack[top].firstChild) % 2 == 0, entries[node].kind != .scalar {
             let location = location(of: node)

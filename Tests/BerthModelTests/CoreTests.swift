@@ -73,6 +73,15 @@ import BerthModel
         #expect(evil.description == #"env\u{A}.yaml:2:3: error: unknown key '\u{1B}[2J'"#)
     }
 
+    @Test("a long value echoed in a message is cut to its start, and so is a very long message")
+    func readable() {
+        let long = String(repeating: "a", count: 5000)
+        let message = Diagnostic.readable("services.web.image: '\(long)' is not an image reference")
+        #expect(message == "services.web.image: '\(String(repeating: "a", count: 100))… (5000 characters)' is not an image reference")
+        #expect(Diagnostic.readable("x 'short' y") == "x 'short' y")
+        #expect(Diagnostic.readable(String(repeating: "b ", count: 2000)).hasSuffix("… (2000 more characters)"))
+    }
+
     @Test("at most so many diagnostics a file, then how many more")
     func capped() {
         let many = (1...250).map { Diagnostic.error(at: SourceLocation(file: "a.yaml", line: $0, column: 1), "e") }

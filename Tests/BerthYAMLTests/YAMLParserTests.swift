@@ -72,6 +72,21 @@ import BerthCore
         #expect(web.mapping?.map(\.name) == ["image", "restart", "replicas"])
     }
 
+    @Test("a long string aliased many times stops with one error, by the bytes it would expand to")
+    func longStringAliased() {
+        var text = "big: &big \"\(String(repeating: "x", count: 10_000))\"\nlist:\n"
+        for _ in 0..<500 { text += "  - *big\n" }
+        let result = parse(text)
+        #expect(result.root == nil)
+        #expect(result.diagnostics.count == 1)
+        #expect(result.diagnostics.first?.message.contains("aliases expand to more than 1048576 bytes of text") == true)
+        // It stops at the alias that crosses the bound: the 105th, on line 107.
+        #expect(result.diagnostics.first?.location.line == 107)
+
+        // A few aliases of a short string are fine.
+        #expect(parse("a: &a hello\nb: [*a, *a, *a]\n").diagnostics.isEmpty)
+    }
+
     @Test("an alias bomb stops with an error instead of expanding")
     func billionLaughs() {
         var text = "a: &a [\(Array(repeating: "lol", count: 10).joined(separator: ", "))]\n"
