@@ -49,6 +49,11 @@ struct NodeReader {
         for position in 0..<count {
             if node.valueIsNull(at: position) {
                 if taken == nil { taken = Array(0..<position) }
+                // Null is absent, but an unknown key is a mistake whatever its value.
+                let name = node.keyName(at: position)
+                if !schema.contains(name) {
+                    error(node.key(at: position).location, path, "unknown key '\(name)'\(Suggestion.didYouMean(name, in: schema.keys))")
+                }
                 continue
             }
             let name = node.keyName(at: position)
@@ -67,16 +72,27 @@ struct NodeReader {
         return Fields(pairs: pairs, names: names, location: key ?? node.location, path: path)
     }
 
-    /// A mapping's pairs, whatever its keys; a key whose value is null is absent (that is how an
-    /// overlay removes what it inherits).
+    /// A mapping's pairs, whatever its keys. A key set to null removes what an environment inherits; the
+    /// overlay has done that already, so a null still here removed nothing, which is a mistake (a
+    /// misspelt name, or a value meant to be empty).
     mutating func mapping(_ node: YAMLNode, _ path: @autoclosure () -> String) -> MappingPairs? {
         guard node.isMapping else {
             notMapping(node, path())
             return nil
         }
         let count = node.pairCount
-        guard (0..<count).contains(where: { node.valueIsNull(at: $0) }) else { return MappingPairs(node, count: count) }
-        return MappingPairs(node, positions: (0..<count).filter { !node.valueIsNull(at: $0) })
+        let nulls = (0..<count).filter { node.valueIsNull(at: $0) }
+        guard !nulls.isEmpty else { return MappingPairs(node, count: count) }
+        let kept = (0..<count).filter { !node.valueIsNull(at: $0) }
+        let names = kept.map { node.keyName(at: $0) }
+        for position in nulls {
+            let name = node.keyName(at: position)
+            error(
+                node.key(at: position).location, NodeReader.join(path(), name),
+                "null removes nothing here: nothing named '\(name)' is inherited\(Suggestion.didYouMean(name, in: names)) (for an empty value, write \"\")"
+            )
+        }
+        return MappingPairs(node, positions: kept)
     }
 
     private mutating func notMapping(_ node: YAMLNode, _ path: @autoclosure () -> String) {
