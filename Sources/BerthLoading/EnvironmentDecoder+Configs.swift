@@ -8,8 +8,15 @@ extension EnvironmentDecoder {
         guard let node, let fields = reader.fields(node, "configs", EnvironmentSchema.configs, key: nil) else {
             return ConfigSettings(root: defaultRoot)
         }
-        let root = fields["root"].flatMap { reader.string($0, "configs.root") }
-            .map { Paths.resolve($0, against: context.projectRoot) } ?? defaultRoot
+        var root = defaultRoot
+        if let rootNode = fields["root"], let written = reader.string(rootNode, "configs.root") {
+            let resolved = Paths.resolve(written, against: context.projectRoot)
+            if let problem = hostPathProblem(resolved) {
+                reader.error(rootNode.location, "configs.root", "'\(written)' \(problem)")
+            } else {
+                root = resolved
+            }
+        }
         var files: [ConfigFile] = []
         var targets: [String: String] = [:]
         if let filesNode = fields["files"], let pairs = reader.mapping(filesNode, "configs.files") {

@@ -206,6 +206,20 @@ struct EnvironmentDecoder {
             .contains { ["prod", "prd", "production", "live"].contains($0) }
     }
 
+    /// Why Berth must not write at `path` (configs.root, a SQLite file, the state store): the root, a system
+    /// folder, or `environments/` itself; nil for a place such as `.berth/...` or `/srv/shop`.
+    func hostPathProblem(_ path: String) -> String? {
+        let system = ["/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/dev", "/proc", "/sys"]
+        if path == "/" { return "is the root folder; Berth writes there, so name a folder of its own such as .berth/configs" }
+        if let folder = system.first(where: { path == $0 || path.hasPrefix($0 + "/") }) {
+            return "is inside the system folder \(folder); name a folder of Berth's own, such as /srv/NAME"
+        }
+        if Paths.isInside(path, root: context.environmentsDirectory) {
+            return "is inside environments/, which holds what people write; Berth's own files go elsewhere, such as .berth/"
+        }
+        return nil
+    }
+
     /// Whether `text` holds a URL whose authority carries `user:password@`.
     static func urlHoldsPassword(_ text: String) -> Bool {
         guard let scheme = text.range(of: "://") else { return false }
@@ -320,7 +334,12 @@ struct EnvironmentDecoder {
             if let node = fields["password"] {
                 reader.error(node.location, NodeReader.join(path, "password"), "SQLite takes no password")
             }
-            return .sqlite(path: Paths.resolve(file, against: context.projectRoot))
+            let resolved = Paths.resolve(file, against: context.projectRoot)
+            if let problem = hostPathProblem(resolved) {
+                reader.error(urlNode.location, urlPath, "'\(url)' \(problem)")
+                return nil
+            }
+            return .sqlite(path: resolved)
         }
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             reader.error(urlNode.location, urlPath, "'\(url)' is neither postgres://... nor sqlite:PATH")
