@@ -1,5 +1,6 @@
 internal import CYAML
 public import BerthCore
+import Foundation
 
 /// Reads one YAML document into a `YAMLNode` tree through libyaml's event parser.
 ///
@@ -252,9 +253,14 @@ private struct TreeBuilder {
                 isASCII = bytes.allSatisfy { $0 < 0x80 }
                 text.append(contentsOf: bytes)
             }
-            let node = append(
+            var node = append(
                 .scalar, at: mark, style: Self.style(data.style), isASCII: isASCII, tag: tag, start: start, count: data.length
             )
+            if tag >= 0, let problem = Self.contradiction(tags[Int(tag)], text[start..<(start + data.length)]) {
+                // Reported here, once: what reads the value takes the stand-in and says nothing more.
+                diagnostics.append(.error(at: location(mark), problem))
+                node = reported(at: location(mark))
+            }
             if let anchor = Self.string(data.anchor) { anchors[anchor] = (node, 1, data.length) }
             add(node, weight: 1, bytes: data.length)
 
@@ -293,7 +299,11 @@ private struct TreeBuilder {
             let (anchorPointer, tagPointer) = isMapping
                 ? (event.data.mapping_start.anchor, event.data.mapping_start.tag)
                 : (event.data.sequence_start.anchor, event.data.sequence_start.tag)
-            _ = checkedTag(tagPointer, at: mark)
+            let collectionTag = checkedTag(tagPointer, at: mark)
+            if collectionTag >= 0, tags[Int(collectionTag)] != (isMapping ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq") {
+                let shown = "!!" + tags[Int(collectionTag)].dropFirst("tag:yaml.org,2002:".count)
+                diagnostics.append(.error(at: location(mark), "\(shown) on a \(isMapping ? "mapping" : "list"): the tag says another kind of value"))
+            }
             guard stack.count < limits.maxDepth else {
                 fail(.error(at: location(mark), "nesting deeper than \(limits.maxDepth) levels"))
                 return
@@ -454,6 +464,28 @@ private struct TreeBuilder {
             diagnostics.append(.error(at: location(mark), "unsupported tag \(shown)"))
         }
         return tag == "!" ? -1 : tagIndex(tag)
+    }
+
+    /// Why a scalar's text is not what its core tag says (`!!int abc`, `!!bool yes`, `!!null x`); nil when it is.
+    static func contradiction(_ tag: String, _ bytes: ArraySlice<UInt8>) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
+        func matches(_ pattern: String) -> Bool { text.range(of: "^(" + pattern + ")$", options: .regularExpression) != nil }
+        switch tag {
+        case "tag:yaml.org,2002:int":
+            return matches("[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+") ? nil : "!!int '\(shown)' is not an integer"
+        case "tag:yaml.org,2002:float":
+            return matches("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)")
+                ? nil : "!!float '\(shown)' is not a number"
+        case "tag:yaml.org,2002:bool":
+            return matches("true|True|TRUE|false|False|FALSE") ? nil : "!!bool '\(shown)' is not true or false"
+        case "tag:yaml.org,2002:null":
+            return matches("|~|null|Null|NULL") ? nil : "!!null '\(shown)' is not null; drop the tag, or the value"
+        case "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq":
+            return "\("!!" + tag.dropFirst("tag:yaml.org,2002:".count)) on a plain value: the tag says another kind of value"
+        default:
+            return nil
+        }
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
