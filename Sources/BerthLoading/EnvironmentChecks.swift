@@ -82,37 +82,90 @@ struct EnvironmentChecks {
             ))
         }
 
-        enum Mark { case visiting, done }
-        var marks: [String: Mark] = Dictionary(minimumCapacity: declared.count)
-        for start in declared.sorted() where marks[start] == nil {
-            // Iterative depth-first search: a long chain of depends_on must not exhaust the stack.
-            var stack: [(service: String, next: Int)] = [(start, 0)]
-            marks[start] = .visiting
-            while let top = stack.last {
+        // Each group of services that depend on one another in a circle (a strongly connected component)
+        // is reported once, by its shortest cycle through its first service by name, at the edge that
+        // closes it: linear in services and edges, however tangled they are.
+        for component in stronglyConnectedComponents() {
+            guard let cycle = shortestCycle(in: component), let closing = cycle.last else { continue }
+            let names = [cycle[0].from] + cycle.map(\.to)
+            diagnostics.append(.error(at: closing.location, "\(closing.path): dependency cycle \(names.joined(separator: " -> "))"))
+        }
+        return diagnostics
+    }
+
+    /// Tarjan's algorithm, iterative: the components in the order a depth-first search from the services
+    /// sorted by name closes them.
+    private func stronglyConnectedComponents() -> [[String]] {
+        var index: [String: Int] = [:]
+        var lowLink: [String: Int] = [:]
+        var onStack: Set<String> = []
+        var stack: [String] = []
+        var components: [[String]] = []
+        var counter = 0
+        let known = Set(declared)
+        for root in declared.sorted() where index[root] == nil {
+            var work: [(service: String, next: Int)] = [(root, 0)]
+            index[root] = counter; lowLink[root] = counter; counter += 1
+            stack.append(root); onStack.insert(root)
+            while let top = work.last {
                 let list = edges[top.service] ?? []
-                guard top.next < list.count else {
-                    marks[top.service] = .done
-                    stack.removeLast()
+                if top.next < list.count {
+                    work[work.count - 1].next += 1
+                    let to = list[top.next].to
+                    guard known.contains(to) else { continue }
+                    if index[to] == nil {
+                        index[to] = counter; lowLink[to] = counter; counter += 1
+                        stack.append(to); onStack.insert(to)
+                        work.append((to, 0))
+                    } else if onStack.contains(to) {
+                        lowLink[top.service] = min(lowLink[top.service] ?? 0, index[to] ?? 0)
+                    }
                     continue
                 }
-                stack[stack.count - 1].next += 1
-                let edge = list[top.next]
-                switch marks[edge.to] {
-                case nil:
-                    marks[edge.to] = .visiting
-                    stack.append((edge.to, 0))
-                case .visiting:
-                    let from = stack.firstIndex { $0.service == edge.to } ?? 0
-                    let cycle = stack[from...].map(\.service) + [edge.to]
-                    diagnostics.append(.error(
-                        at: edge.location,
-                        "\(edge.path): dependency cycle \(cycle.joined(separator: " -> "))"
-                    ))
-                case .done:
-                    break
+                work.removeLast()
+                if let parent = work.last {
+                    lowLink[parent.service] = min(lowLink[parent.service] ?? 0, lowLink[top.service] ?? 0)
+                }
+                guard lowLink[top.service] == index[top.service] else { continue }
+                var component: [String] = []
+                while let member = stack.popLast() {
+                    onStack.remove(member)
+                    component.append(member)
+                    if member == top.service { break }
+                }
+                components.append(component)
+            }
+        }
+        return components
+    }
+
+    /// The shortest cycle through the component's first service by name, as its edges; nil for a single
+    /// service that does not depend on itself.
+    private func shortestCycle(in component: [String]) -> [Edge]? {
+        guard let start = component.min() else { return nil }
+        let members = Set(component)
+        var reachedBy: [String: Edge] = [:]
+        var queue = [start]
+        var head = 0
+        while head < queue.count {
+            let service = queue[head]
+            head += 1
+            for edge in edges[service] ?? [] where members.contains(edge.to) {
+                if edge.to == start {
+                    var path = [edge]
+                    var at = service
+                    while at != start, let previous = reachedBy[at] {
+                        path.append(previous)
+                        at = previous.from
+                    }
+                    return path.reversed()
+                }
+                if reachedBy[edge.to] == nil {
+                    reachedBy[edge.to] = edge
+                    queue.append(edge.to)
                 }
             }
         }
-        return diagnostics
+        return nil
     }
 }

@@ -57,6 +57,31 @@ import BerthCore
         #expect(production.diagnostics.map(\.severity) == [.error])
     }
 
+    @Test("services that all depend on one another are one cycle, reported once, however many edges close it")
+    func tangledDependencies() throws {
+        var text = "services:\n"
+        for index in 0..<200 {
+            let others = (0..<200).filter { $0 != index }.map { "s\($0)" }.joined(separator: ", ")
+            text += "  s\(index):\n    image: localhost/x:1\n    depends_on: [\(others)]\n"
+        }
+        let result = try load(["dev.yaml": text])
+        #expect(result.diagnostics.map(\.description) == [
+            "environments/dev.yaml:7:18: error: services.s1.depends_on[0]: dependency cycle s0 -> s1 -> s0",
+        ])
+        // Two separate circles are two reports.
+        let two = try load(["dev.yaml": """
+            services:
+              a: { image: localhost/x:1, depends_on: [b] }
+              b: { image: localhost/x:1, depends_on: [a] }
+              c: { image: localhost/x:1, depends_on: [d] }
+              d: { image: localhost/x:1, depends_on: [c] }
+              e: { image: localhost/x:1, depends_on: [a, c] }
+            """])
+        #expect(two.diagnostics.map(\.message) == [
+            "services.b.depends_on[0]: dependency cycle a -> b -> a", "services.d.depends_on[0]: dependency cycle c -> d -> c",
+        ])
+    }
+
     @Test("secret references and environment mappings report the same in every shape")
     func referenceShapes() throws {
         let text = """
