@@ -46,13 +46,18 @@ struct NodeReader {
         // The positions of the pairs taken, made only once one is left out: a null value is
         // absent (as in `mapping`), an unknown key is reported.
         var taken: [Int]?
+        var nulledRequired: [String] = []
         for position in 0..<count {
             if node.valueIsNull(at: position) {
                 if taken == nil { taken = Array(0..<position) }
-                // Null is absent, but an unknown key is a mistake whatever its value.
+                // Null is absent, but an unknown key is a mistake whatever its value, and a required one
+                // set to null is reported at the null.
                 let name = node.keyName(at: position)
                 if !schema.contains(name) {
                     error(node.key(at: position).location, path, "unknown key '\(name)'\(Suggestion.didYouMean(name, in: schema.keys))")
+                } else if schema.required.contains(name) {
+                    nulledRequired.append(name)
+                    error(node.value(at: position).location, NodeReader.join(path, name), "'\(name)' is required, and null leaves it out")
                 }
                 continue
             }
@@ -65,7 +70,7 @@ struct NodeReader {
             if taken == nil { taken = Array(0..<position) }
             error(node.key(at: position).location, path, "unknown key '\(name)'\(Suggestion.didYouMean(name, in: schema.keys))")
         }
-        for required in schema.required where !names.contains(required) {
+        for required in schema.required where !names.contains(required) && !nulledRequired.contains(required) {
             error(key ?? node.location, path, "missing required key '\(required)'")
         }
         let pairs = taken.map { MappingPairs(node, positions: $0) } ?? MappingPairs(node, count: count)

@@ -22,7 +22,11 @@ extension YAMLNode {
                 result.append(basePair)
                 continue
             }
-            if pair.value.isNull { continue }
+            if pair.value.isNull {
+                // A required key set to null stays, so that the error is reported at the null that removed it.
+                if object?.required.contains(pair.name) == true { result.append(pair) }
+                continue
+            }
             let child = Self.childSchema(schema, key: pair.name)
             result.append(YAMLPair(key: pair.key, value: pair.value.overlaid(on: basePair.value, schema: child)))
         }

@@ -105,7 +105,7 @@ import BerthCore
             """
         let result = try load(["dev.yaml": text])
         #expect(result.diagnostics.map(\.description) == [
-            "environments/dev.yaml:8:10: error: services.web.environment.B: missing required key 'secret'",
+            "environments/dev.yaml:8:20: error: services.web.environment.B.secret: 'secret' is required, and null leaves it out",
             "environments/dev.yaml:9:25: error: services.web.environment.C: unknown key 'extra'",
             "environments/dev.yaml:10:10: error: services.web.environment.D: missing required key 'secret'",
             "environments/dev.yaml:10:12: error: services.web.environment.D: unknown key 'secrt'; did you mean 'secret'?",
