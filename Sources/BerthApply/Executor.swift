@@ -233,7 +233,7 @@ public struct Executor: Sendable {
                     throw ApplyError("\(action.resource): cannot find the host port of \(gate.container) for its health check")
                 }
                 gate.port = port.publicPort
-                if let ip = port.ip, !ip.isEmpty, ip != "0.0.0.0", ip != "::" { gate.host = ip }
+                gate.host = HostPort(hostIP: port.ip, port: port.publicPort ?? 0).reachableAddress
             }
             let wait = HealthWait(probe: drivers.health, clock: drivers.clock)
             if let failure = await wait.wait(for: gate, progress: { observer.progress(action, $0) }) {

@@ -122,7 +122,7 @@ public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     public var reason: String {
         switch kind {
         case .connect(_, let reason), .connectionLost(_, let reason), .invalidEndpoint(_, let reason): reason
-        case .timeout(_, let after): "no answer within \(Self.format(after))"
+        case .timeout(_, let after): "no answer within \(after.shortDescription)"
         case .status(_, _, let message): message
         case .malformedResponse(_, let detail): detail
         case .cancelled: "cancelled"
@@ -145,7 +145,7 @@ public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .connectionLost(let endpoint, let reason):
             "lost the connection to the container engine at \(endpoint): \(reason)"
         case .timeout(let endpoint, let after):
-            "timed out after \(Self.format(after)) waiting for the engine at \(endpoint)"
+            "timed out after \(after.shortDescription) waiting for the engine at \(endpoint)"
         case .status(let endpoint, let status, let message):
             "the engine at \(endpoint) answered \(status): \(message)"
         case .malformedResponse(let endpoint, let detail):
@@ -157,6 +157,4 @@ public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// "30s", "1.5s", "250ms".
-    static func format(_ duration: Duration) -> String { duration.shortDescription }
 }

@@ -22,6 +22,9 @@ public struct HostPort: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The address to reach the port on from this machine: loopback for a port on all addresses.
+    public var reachableAddress: String { isAllAddresses ? "127.0.0.1" : hostIP ?? "127.0.0.1" }
+
     /// Whether the two cannot both be bound: the same port and protocol on the same address, or on
     /// all addresses and any one of them.
     public func overlaps(_ other: HostPort) -> Bool {

@@ -75,7 +75,7 @@ public struct Observer: Sendable {
                           let check = service.healthcheck, case .http(let http) = check.check else { return container }
                     guard let port = summary.ports.first(where: { $0.privatePort == http.containerPort && $0.publicPort != nil }),
                           let publicPort = port.publicPort else { return container }
-                    let host = port.ip.flatMap { $0.isEmpty || $0 == "0.0.0.0" || $0 == "::" ? nil : $0 } ?? "127.0.0.1"
+                    let host = HostPort(hostIP: port.ip, port: publicPort).reachableAddress
                     let timeout = Duration.milliseconds(check.timeout.milliseconds)
                     container.health = await health.isHealthy(host: host, port: publicPort, path: http.path, timeout: timeout)
                         ? .healthy : .unhealthy

@@ -63,7 +63,7 @@ public enum Blueprints {
     public static func healthGate(for service: Service, blueprint: ContainerBlueprint) -> HealthGate? {
         guard let check = service.healthcheck, case .http(let http) = check.check,
               let published = blueprint.ports.first(where: { $0.containerPort == http.containerPort }) else { return nil }
-        let host = published.hostIP.flatMap { $0 == "0.0.0.0" || $0 == "::" || $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        let host = HostPort(hostIP: published.hostIP, port: published.hostPort ?? 0).reachableAddress
         let keys = [BerthLabel.project, BerthLabel.environment, BerthLabel.service, BerthLabel.replica]
         return HealthGate(
             container: blueprint.name, url: http.url, host: host, port: published.hostPort, containerPort: http.containerPort,

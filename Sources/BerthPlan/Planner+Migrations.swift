@@ -1,3 +1,4 @@
+import BerthCore
 import BerthModel
 
 extension PlanBuilder {
@@ -11,7 +12,7 @@ extension PlanBuilder {
             case .migrationPending(let migration, let failedBefore):
                 let version = migration.version.text
                 let checksum = desired.migrationChecksums[version] ?? ""
-                let file = migration.path.fileName
+                let file = Paths.fileName(of: migration.path)
                 let action = PlanAction(
                     kind: .migrate, resource: "migration:\(version)",
                     cause: failedBefore ? "\(file) failed before; applying it again" : "\(file) is pending",
@@ -30,7 +31,7 @@ extension PlanBuilder {
                 )
             case .migrationChecksum(let migration, let recorded, let actual):
                 problems.append(
-                    "migration \(migration.version.text) (\(migration.path.fileName)) changed after it was applied: checksum \(recorded.prefix(12)) recorded, \(actual.prefix(12)) now; restore the file, a changed migration is never run again"
+                    "migration \(migration.version.text) (\(Paths.fileName(of: migration.path))) changed after it was applied: checksum \(recorded.prefix(12)) recorded, \(actual.prefix(12)) now; restore the file, a changed migration is never run again"
                 )
             default:
                 continue

@@ -117,14 +117,6 @@ struct Replica: Hashable {
     var number: Int
 }
 
-extension String {
-    /// The last path component.
-    var fileName: String {
-        guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return self }
-        return String(self[utf8.index(after: slash)...])
-    }
-}
-
 /// Short forms for causes and changes.
 enum Short {
     static func hash(_ hash: String?) -> String? { hash.map { String($0.prefix(12)) } }

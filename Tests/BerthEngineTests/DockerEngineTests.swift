@@ -169,7 +169,7 @@ import Testing
     @Test("durations in messages read as people write them")
     func durations() {
         #expect(EngineError.timeout(endpoint: "e", after: .seconds(30)).description == "timed out after 30s waiting for the engine at e")
-        #expect(EngineError.format(.milliseconds(250)) == "250ms")
-        #expect(EngineError.format(.milliseconds(1500)) == "1.5s")
+        #expect(EngineError.timeout(endpoint: "e", after: .milliseconds(250)).description == "timed out after 250ms waiting for the engine at e")
+        #expect(EngineError.timeout(endpoint: "e", after: .milliseconds(1500)).description == "timed out after 1.5s waiting for the engine at e")
     }
 }

@@ -28,4 +28,12 @@ import Testing
         let data = try JSONEncoder().encode(ports)
         #expect(try JSONDecoder().decode([HostPort].self, from: data) == ports)
     }
+
+    @Test("a port on every address is reached through loopback, any other through its own address")
+    func reachableAddress() {
+        #expect(HostPort(hostIP: nil, port: 80).reachableAddress == "127.0.0.1")
+        #expect(HostPort(hostIP: "0.0.0.0", port: 80).reachableAddress == "127.0.0.1")
+        #expect(HostPort(hostIP: "::", port: 80).reachableAddress == "127.0.0.1")
+        #expect(HostPort(hostIP: "127.0.0.2", port: 80).reachableAddress == "127.0.0.2")
+    }
 }
