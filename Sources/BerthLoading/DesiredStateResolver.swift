@@ -136,7 +136,8 @@ public enum ConfigText {
     /// one the template no longer names), made safe to show beside `new`, the masked new content. A line
     /// is shown as it is when the new content has it too, or when the new content gives its key
     /// (`KEY=`, `key:`) a value that is not a secret and the key does not look like a secret's name.
-    /// Any other line keeps only its key: `TOKEN=(sensitive)`; a line without a key is `(sensitive)`.
+    /// A line whose key the new content has keeps only its key (`DB_PASSWORD=(sensitive)`); any other
+    /// line is `(sensitive)`, since its "key" may be a fragment of an old secret.
     public static func maskOld(_ old: String, new: String) -> String {
         var newLines: Set<Substring> = []
         var shownKeys: Set<Substring> = []
@@ -151,7 +152,8 @@ public enum ConfigText {
             guard let key = key(of: line) else { return Substring(SecretMask.placeholder) }
             let name = key.dropLast().trimmingCharacters(in: " \t\"'")
             if shownKeys.contains(key), !secretKeys.contains(key), !EnvironmentDecoder.looksSecret(name) { return line }
-            return key + SecretMask.placeholder
+            // A key is only shown when the new content has it too: any other "key" may be part of an old secret.
+            return shownKeys.contains(key) || secretKeys.contains(key) ? key + SecretMask.placeholder : Substring(SecretMask.placeholder)
         }
         return lines.joined(separator: "\n")
     }

@@ -8,7 +8,9 @@ import BerthCore
     func maskOld() {
         let new = "# header\nLEVEL=trace\nAPI_TOKEN=(sensitive)\nname: shop\n"
         let old = "# header\nLEVEL=info\nTOKEN=rotated-secret-value\nDEBUG=1\nname: old-shop\nfree text\n"
-        #expect(ConfigText.maskOld(old, new: new) == "# header\nLEVEL=info\nTOKEN=(sensitive)\nDEBUG=(sensitive)\nname: old-shop\n(sensitive)\n")
+        #expect(ConfigText.maskOld(old, new: new) == "# header\nLEVEL=info\n(sensitive)\n(sensitive)\nname: old-shop\n(sensitive)\n")
+        // A line of an old secret (base64 ending in '=') looks like a key: it is masked whole, not shown as one.
+        #expect(ConfigText.maskOld("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA=\n", new: "LEVEL=info\n") == "(sensitive)\n")
     }
 
     @Test("a key whose value was a secret, or whose name looks like one, never shows its old value")

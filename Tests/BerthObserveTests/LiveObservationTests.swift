@@ -247,8 +247,8 @@ struct LiveObservationTests {
             ])
             #expect(edited.plan.actions.filter { $0.kind == .create }.allSatisfy { $0.cause == rewritten })
             // The diff shows the line added by hand going away.
-            // A line nobody's template wrote keeps only its key: its value could be anything, a secret too.
-            #expect(edited.plan.actions[0].diff.filter { $0.hasPrefix("+") || $0.hasPrefix("-") } == ["-DEBUG=(sensitive)"])
+            // A line nobody's template wrote is masked whole: it could be anything, a secret too.
+            #expect(edited.plan.actions[0].diff.filter { $0.hasPrefix("+") || $0.hasPrefix("-") } == ["-(sensitive)"])
 
             try FileManager.default.removeItem(atPath: target)
             let deleted = try await look(project, engine: engine)
