@@ -113,7 +113,9 @@ extension EnvironmentDecoder {
         var used: Set<String> = []
         switch Template.placeholders(in: bytes) {
         case .failure(let problem):
+            // Which values the template uses is unknown until it scans: no warning about unused ones.
             reader.error(SourceLocation(file: file, line: problem.line, column: problem.column), "", problem.message)
+            return
         case .success(let placeholders):
             for placeholder in placeholders {
                 used.insert(placeholder.name)

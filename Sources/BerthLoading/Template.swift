@@ -1,3 +1,5 @@
+import BerthCore
+
 /// The placeholders of a config template: `{{ name }}`, with the place each is written.
 public enum Template {
     public struct Placeholder: Hashable, Sendable {
@@ -12,38 +14,58 @@ public enum Template {
         public var column: Int
     }
 
-    /// Scans UTF-8 text; an unclosed `{{` or a name that is not `[A-Za-z_][A-Za-z0-9_.-]*` is a problem.
+    /// Scans UTF-8 text once; an unclosed `{{` or a name that is not `[A-Za-z_][A-Za-z0-9_.-]*` is a
+    /// problem. Lines and columns are an editor's (`TextLines`): CRLF, CR and LF each end a line.
     public static func placeholders(in bytes: [UInt8]) -> Result<[Placeholder], Problem> {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            return .failure(Problem(message: "the template is not valid UTF-8 text", line: 1, column: 1))
+        if let invalid = TextLines.firstInvalidUTF8(in: bytes) {
+            let (line, column) = TextLines(bytes).position(ofByte: invalid)
+            return .failure(Problem(message: "the template is not valid UTF-8 text (byte 0x\(String(bytes[invalid], radix: 16)))", line: line, column: column))
         }
-        var found: [Placeholder] = []
-        let characters = Array(text)
-        var line = 1, column = 1
+        var found: [(name: String, offset: Int)] = []
         var index = 0
-        while index < characters.count {
-            if characters[index] == "{", index + 1 < characters.count, characters[index + 1] == "{" {
-                let startLine = line, startColumn = column
-                var end = index + 2
-                while end + 1 < characters.count, !(characters[end] == "}" && characters[end + 1] == "}"), characters[end] != "\n" {
-                    end += 1
-                }
-                guard end + 1 < characters.count, characters[end] == "}", characters[end + 1] == "}" else {
-                    return .failure(Problem(message: "'{{' is not closed by '}}' on the same line", line: startLine, column: startColumn))
-                }
-                let name = String(characters[(index + 2)..<end]).trimmingSpaces()
-                guard isPlaceholderName(name) else {
-                    return .failure(Problem(message: "'{{\(String(characters[(index + 2)..<end]))}}' is not a placeholder; write {{ name }}", line: startLine, column: startColumn))
-                }
-                found.append(Placeholder(name: name, line: startLine, column: startColumn))
-                column += end + 2 - index
-                index = end + 2
-                continue
+        while let start = nextOpening(in: bytes, from: index) {
+            guard let end = closing(in: bytes, after: start) else {
+                let (line, column) = TextLines(bytes).position(ofByte: start)
+                return .failure(Problem(message: "'{{' is not closed by '}}' on the same line", line: line, column: column))
             }
-            if characters[index] == "\n" { line += 1; column = 1 } else { column += 1 }
+            let written = String(decoding: bytes[(start + 2)..<end], as: UTF8.self)
+            let name = written.trimmingSpaces()
+            guard isPlaceholderName(name) else {
+                let (line, column) = TextLines(bytes).position(ofByte: start)
+                return .failure(Problem(message: "'{{\(written)}}' is not a placeholder; write {{ name }}", line: line, column: column))
+            }
+            found.append((name, start))
+            index = end + 2
+        }
+        guard !found.isEmpty else { return .success([]) }
+        let lines = TextLines(bytes)
+        return .success(found.map { name, offset in
+            let (line, column) = lines.position(ofByte: offset)
+            return Placeholder(name: name, line: line, column: column)
+        })
+    }
+
+    /// The offset of the next `{{` at or after `index`.
+    private static func nextOpening(in bytes: [UInt8], from index: Int) -> Int? {
+        var index = index
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "{"), bytes[index + 1] == UInt8(ascii: "{") { return index }
             index += 1
         }
-        return .success(found)
+        return nil
+    }
+
+    /// The offset of the `}}` that closes the `{{` at `start` on its line, if there is one.
+    private static func closing(in bytes: [UInt8], after start: Int) -> Int? {
+        var end = start + 2
+        while end + 1 < bytes.count {
+            switch (bytes[end], bytes[end + 1]) {
+            case (UInt8(ascii: "}"), UInt8(ascii: "}")): return end
+            case (UInt8(ascii: "\n"), _), (UInt8(ascii: "\r"), _): return nil
+            default: end += 1
+            }
+        }
+        return nil
     }
 
     /// The template with every `{{ name }}` replaced by its value. Validation has checked that every
@@ -53,19 +75,13 @@ public enum Template {
         out.reserveCapacity(bytes.count)
         var index = 0
         while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "{"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "{") {
-                var end = index + 2
-                while end + 1 < bytes.count, !(bytes[end] == UInt8(ascii: "}") && bytes[end + 1] == UInt8(ascii: "}")),
-                      bytes[end] != UInt8(ascii: "\n") {
-                    end += 1
-                }
-                if end + 1 < bytes.count, bytes[end] == UInt8(ascii: "}") {
-                    let name = String(decoding: bytes[(index + 2)..<end], as: UTF8.self).trimmingSpaces()
-                    if let value = values[name] {
-                        out.append(contentsOf: value.utf8)
-                        index = end + 2
-                        continue
-                    }
+            if bytes[index] == UInt8(ascii: "{"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "{"),
+               let end = closing(in: bytes, after: index) {
+                let name = String(decoding: bytes[(index + 2)..<end], as: UTF8.self).trimmingSpaces()
+                if let value = values[name] {
+                    out.append(contentsOf: value.utf8)
+                    index = end + 2
+                    continue
                 }
             }
             out.append(bytes[index])

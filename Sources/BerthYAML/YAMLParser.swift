@@ -44,8 +44,19 @@ public struct YAMLParser: Sendable {
 
     /// Parses `bytes`, naming `file` in every location.
     public func parse(_ bytes: [UInt8], file: String) -> Result {
-        var builder = TreeBuilder(file: file, limits: limits, size: bytes.count)
+        // libyaml counts NEL, U+2028 and U+2029 as line breaks; an editor does not. Only a file that
+        // has one pays for mapping libyaml's marks to the lines a person sees.
+        let unusualBreak = TextLines.firstUnicodeLineBreak(in: bytes)
+        var builder = TreeBuilder(file: file, limits: limits, size: bytes.count, lines: unusualBreak.map { _ in TextLines(bytes) })
         guard !bytes.isEmpty else { return Result(root: nil, diagnostics: []) }
+        if let unusualBreak, let lines = builder.lines {
+            let (line, column) = lines.position(ofByte: unusualBreak)
+            let name = bytes[unusualBreak] == 0xC2 ? "U+0085 (next line)" : bytes[unusualBreak + 2] == 0xA8 ? "U+2028 (line separator)" : "U+2029 (paragraph separator)"
+            builder.diagnostics.append(.warning(
+                at: SourceLocation(file: file, line: line, column: column),
+                "a \(name) character: YAML reads it as a line break, most editors show none; write a newline instead"
+            ))
+        }
 
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         let event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
@@ -79,63 +90,32 @@ public struct YAMLParser: Sendable {
     /// libyaml's own description of what went wrong, where it went wrong.
     private func syntaxError(_ parser: yaml_parser_t, bytes: [UInt8], file: String) -> Diagnostic {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
+        let lines = TextLines(bytes)
+        func location(_ position: (line: Int, column: Int)) -> SourceLocation {
+            SourceLocation(file: file, line: position.line, column: position.column)
+        }
         if parser.error == YAML_READER_ERROR {
-            // A reader error has a byte offset, not a line: count the lines ourselves.
-            let (line, column) = Self.lineAndColumn(ofByte: parser.problem_offset, in: bytes)
+            // A reader error has a byte offset, not a line.
             let detail = parser.problem_value >= 0 ? " (byte 0x\(String(parser.problem_value, radix: 16)))" : ""
-            return .error(
-                at: SourceLocation(file: file, line: line, column: column),
-                "the file is not valid UTF-8: \(problem)\(detail)"
-            )
+            return .error(at: location(lines.position(ofByte: parser.problem_offset)), "the file is not valid UTF-8: \(problem)\(detail)")
         }
         // "found unexpected end of stream" at the end of the file helps nobody: an unclosed quote or
         // bracket is reported where it was opened, which the context mark names.
         let atEnd = problem.contains("end of stream") && parser.context != nil
         let mark = atEnd ? parser.context_mark : parser.problem_mark
-        let location = SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
-        if Self.character(atLine: Int(mark.line), column: Int(mark.column), in: bytes) == UInt8(ascii: "\t") {
-            return .error(at: location, "a tab character where YAML expects indentation; indent with spaces")
+        let offset = lines.byteOffset(ofScalar: Int(mark.index))
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "\t") {
+            return .error(at: location(lines.position(ofByte: offset)), "a tab character where YAML expects indentation; indent with spaces")
         }
         var message = "syntax error: \(problem)"
         if atEnd, let context = parser.context.map({ String(cString: $0) }) {
             message = "syntax error: \(context) that starts here, the file ended (\(problem))"
         }
         if let context = parser.context.map({ String(cString: $0) }), !atEnd {
-            let start = parser.context_mark
-            message += " (\(context) at line \(start.line + 1), column \(start.column + 1))"
+            let start = lines.position(ofScalar: Int(parser.context_mark.index))
+            message += " (\(context) at line \(start.line), column \(start.column))"
         }
-        return .error(at: location, message)
-    }
-
-    static func lineAndColumn(ofByte offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
-        var line = 1, column = 1
-        for byte in bytes.prefix(offset) {
-            if byte == UInt8(ascii: "\n") {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1 // count characters, not continuation bytes
-            }
-        }
-        return (line, column)
-    }
-
-    /// The byte at a 0-based line and character column, if it is ASCII.
-    static func character(atLine line: Int, column: Int, in bytes: [UInt8]) -> UInt8? {
-        var currentLine = 0, index = 0
-        while currentLine < line, index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\n") { currentLine += 1 }
-            index += 1
-        }
-        var characters = 0
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\n") {
-            if bytes[index] & 0xC0 != 0x80 {
-                if characters == column { return bytes[index] }
-                characters += 1
-            }
-            index += 1
-        }
-        return nil
+        return .error(at: location(lines.position(ofByte: offset)), message)
     }
 }
 
@@ -158,6 +138,8 @@ private struct TreeBuilder {
 
     let file: String
     let limits: YAMLParser.Limits
+    /// Set when libyaml's lines are not an editor's (see `TextLines`): marks are mapped through it.
+    let lines: TextLines?
     var root: Int?
     var diagnostics: [Diagnostic] = []
     var stopped = false
@@ -175,9 +157,10 @@ private struct TreeBuilder {
     /// The children of the open collections, innermost last.
     private var pending: [Int] = []
 
-    init(file: String, limits: YAMLParser.Limits, size: Int) {
+    init(file: String, limits: YAMLParser.Limits, size: Int, lines: TextLines?) {
         self.file = file
         self.limits = limits
+        self.lines = lines
         // A node takes ten bytes of YAML or more; a scalar's text is no longer than it was written.
         entries.reserveCapacity(size / 10)
         children.reserveCapacity(size / 10)
@@ -198,8 +181,13 @@ private struct TreeBuilder {
         stopped = true
     }
 
+    private func position(_ mark: yaml_mark_t) -> (line: Int, column: Int) {
+        lines?.position(ofScalar: Int(mark.index)) ?? (Int(mark.line) + 1, Int(mark.column) + 1)
+    }
+
     private func location(_ mark: yaml_mark_t) -> SourceLocation {
-        SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+        let (line, column) = position(mark)
+        return SourceLocation(file: file, line: line, column: column)
     }
 
     private func location(of node: Int) -> SourceLocation {
@@ -210,9 +198,10 @@ private struct TreeBuilder {
         _ kind: YAMLDocument.Kind, at mark: yaml_mark_t, style: YAMLScalar.Style = .plain, isASCII: Bool = true, tag: Int32 = -1,
         start: Int = 0, count: Int = 0
     ) -> Int {
+        let (line, column) = position(mark)
         entries.append(Entry(
-            kind: kind, style: style, isASCII: isASCII, tag: tag, line: Int32(truncatingIfNeeded: mark.line + 1),
-            column: Int32(truncatingIfNeeded: mark.column + 1), start: start, count: count
+            kind: kind, style: style, isASCII: isASCII, tag: tag, line: Int32(truncatingIfNeeded: line),
+            column: Int32(truncatingIfNeeded: column), start: start, count: count
         ))
         return entries.count - 1
     }

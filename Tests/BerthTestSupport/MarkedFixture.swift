@@ -67,7 +67,7 @@ public struct MarkedFixture: Sendable {
         }
     }
 
-    /// Removes the markers, noting the 1-based line and column (in characters) each stood at.
+    /// Removes the markers, noting the 1-based line and column (in Unicode scalars) each stood at.
     static func strip(_ bytes: [UInt8], file: String) -> ([UInt8], [(Int, Mark)]) {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -82,7 +82,10 @@ public struct MarkedFixture: Sendable {
                 continue
             }
             out.append(byte)
-            if byte == UInt8(ascii: "\n") {
+            // An editor's lines: LF, CRLF and a lone CR each end one.
+            let lineEnds = byte == UInt8(ascii: "\n")
+                || (byte == UInt8(ascii: "\r") && (index + 1 == bytes.count || bytes[index + 1] != UInt8(ascii: "\n")))
+            if lineEnds {
                 line += 1
                 column = 1
             } else if byte & 0xC0 != 0x80 {
