@@ -1,4 +1,5 @@
 public import Foundation
+public import BerthModel
 import Synchronization
 
 /// A `StateStore` in memory, for tests: behaves as `SQLStateStore` does (times kept to the
@@ -20,6 +21,8 @@ public final class InMemoryStateStore: StateStore {
         var applies: [Int64: ApplyRecord] = [:]
         var plans: [Int64: String] = [:]
         var lastID: Int64 = 0
+        /// By environment, oldest first.
+        var releases: [String: [Release]] = [:]
         var faults: [StateStoreOperation: [StateStoreError]] = [:]
         var calls: [StateStoreOperation] = []
 
@@ -194,6 +197,41 @@ public final class InMemoryStateStore: StateStore {
 
     public func plan(applyID: Int64) throws(StateStoreError) -> String? {
         try call(.plan) { (state) throws(StateStoreError) -> String? in state.plans[applyID] }
+    }
+
+    // MARK: - Releases
+
+    public func recordRelease(environment: String, _ release: Release) throws(StateStoreError) -> Release {
+        // Through the same encoding as the SQL store: what cannot be stored there fails here too.
+        _ = try ReleaseColumns.encode(release.manifest, .recordRelease)
+        return try call(.recordRelease) { (state) throws(StateStoreError) -> Release in
+            var list = state.releases[environment] ?? []
+            var release = release
+            release.number = (list.last?.number ?? 0) + 1
+            release.parent = list.last { $0.status == .current }?.number
+            release.createdAt = Self.rounded(release.createdAt)
+            if release.status == .current {
+                for index in list.indices where list[index].status == .current { list[index].status = .superseded }
+            }
+            list.append(release)
+            state.releases[environment] = list
+            return release
+        }
+    }
+
+    public func releases(environment: String, limit: Int) throws(StateStoreError) -> [Release] {
+        try call(.releases) { (state) throws(StateStoreError) -> [Release] in
+            Array((state.releases[environment] ?? []).reversed().prefix(max(limit, 0)))
+        }
+    }
+
+    public func setReleaseStatus(environment: String, numbers: [Int], status: ReleaseStatus) throws(StateStoreError) {
+        try call(.setReleaseStatus) { (state) throws(StateStoreError) in
+            let numbers = Set(numbers)
+            for index in (state.releases[environment] ?? []).indices where numbers.contains(state.releases[environment]![index].number) {
+                state.releases[environment]![index].status = status
+            }
+        }
     }
 
     // MARK: - Helpers

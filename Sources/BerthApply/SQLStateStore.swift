@@ -1,9 +1,10 @@
 public import BerthDatabase
+public import BerthModel
 public import Foundation
 import Synchronization
 
-/// Berth's records in a SQL database, SQLite or PostgreSQL, in three tables: `berth_locks`,
-/// `berth_applies` and `berth_apply_actions`. Times are integer milliseconds since 1970, so both
+/// Berth's records in a SQL database, SQLite or PostgreSQL, in four tables: `berth_locks`,
+/// `berth_applies`, `berth_apply_actions` and `berth_releases`. Times are integer milliseconds since 1970, so both
 /// dialects store and compare them alike.
 ///
 /// Taking a lock is atomic across processes: one upsert that only replaces a free or expired lease
@@ -249,6 +250,79 @@ public final class SQLStateStore: StateStore {
         }
     }
 
+    // MARK: - Releases
+
+    public func recordRelease(environment: String, _ release: Release) throws(StateStoreError) -> Release {
+        let manifest = try ReleaseColumns.encode(release.manifest, .recordRelease)
+        let backups = try ReleaseColumns.encode(release.backups, .recordRelease)
+        return try withSession(.recordRelease) { (session) throws(StateStoreError) -> Release in
+            try session.transaction { (session) throws(StateStoreError) -> Release in
+                let p = session.placeholder
+                let last = try session.query(
+                    "SELECT MAX(number) AS number FROM berth_releases WHERE environment = \(p(1))", [.text(environment)]
+                ).first?.int("number") ?? 0
+                let current = try session.query(
+                    "SELECT number FROM berth_releases WHERE environment = \(p(1)) AND status = \(p(2)) ORDER BY number DESC",
+                    [.text(environment), .text(ReleaseStatus.current.rawValue)]
+                ).first?.int("number")
+                var stored = release
+                stored.number = Int(last) + 1
+                stored.parent = current.map { Int($0) }
+                stored.createdAt = Milliseconds.date(Milliseconds.of(release.createdAt))
+                if release.status == .current {
+                    _ = try session.query(
+                        "UPDATE berth_releases SET status = \(p(1)) WHERE environment = \(p(2)) AND status = \(p(3))",
+                        [.text(ReleaseStatus.superseded.rawValue), .text(environment), .text(ReleaseStatus.current.rawValue)]
+                    )
+                }
+                let values: [SQLValue] = [
+                    .text(environment), .integer(Int64(stored.number)), .text(stored.digest), .integer(Milliseconds.of(stored.createdAt)),
+                    .text(stored.by), .text(stored.status.rawValue), stored.commit.map { .text($0) } ?? .null,
+                    .integer(stored.dirty ? 1 : 0), stored.parent.map { .integer(Int64($0)) } ?? .null,
+                    stored.applyID.map { .integer($0) } ?? .null, .text(stored.summary),
+                    stored.rollbackTarget.map { .integer(Int64($0)) } ?? .null, .text(manifest), .text(backups),
+                    stored.environment.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
+                ]
+                _ = try session.query(
+                    """
+                    INSERT INTO berth_releases (environment, number, digest, created_at, created_by, status, git_commit, dirty,
+                        parent, apply_id, summary, rollback_target, manifest, backups, environment_snapshot)
+                    VALUES (\((1...values.count).map(p).joined(separator: ", ")))
+                    """,
+                    values
+                )
+                return stored
+            }
+        }
+    }
+
+    public func releases(environment: String, limit: Int) throws(StateStoreError) -> [Release] {
+        guard limit > 0 else { return [] }
+        return try withSession(.releases) { (session) throws(StateStoreError) -> [Release] in
+            let p = session.placeholder
+            return try session.query(
+                """
+                SELECT number, digest, created_at, created_by, status, git_commit, dirty, parent, apply_id, summary,
+                    rollback_target, manifest, backups, environment_snapshot
+                FROM berth_releases WHERE environment = \(p(1)) ORDER BY number DESC LIMIT \(p(2))
+                """,
+                [.text(environment), .integer(Int64(clamping: limit))]
+            ).map { (row) throws(StateStoreError) -> Release in try session.release(row) }
+        }
+    }
+
+    public func setReleaseStatus(environment: String, numbers: [Int], status: ReleaseStatus) throws(StateStoreError) {
+        guard !numbers.isEmpty else { return }
+        try withSession(.setReleaseStatus) { (session) throws(StateStoreError) in
+            let p = session.placeholder
+            let list = (0..<numbers.count).map { p($0 + 3) }.joined(separator: ", ")
+            _ = try session.query(
+                "UPDATE berth_releases SET status = \(p(1)) WHERE environment = \(p(2)) AND number IN (\(list))",
+                [.text(status.rawValue), .text(environment)] + numbers.map { .integer(Int64($0)) }
+            )
+        }
+    }
+
     // MARK: - Helpers
 
     private func withSession<T: Sendable>(
@@ -387,6 +461,24 @@ private struct SQLSession {
                     finished_at BIGINT,
                     detail TEXT NOT NULL,
                     PRIMARY KEY (apply_id, action_id)
+                );
+                CREATE TABLE IF NOT EXISTS berth_releases (
+                    environment TEXT NOT NULL,
+                    number INTEGER NOT NULL,
+                    digest TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    git_commit TEXT,
+                    dirty INTEGER NOT NULL,
+                    parent INTEGER,
+                    apply_id BIGINT,
+                    summary TEXT NOT NULL,
+                    rollback_target INTEGER,
+                    manifest TEXT NOT NULL,
+                    backups TEXT NOT NULL,
+                    environment_snapshot TEXT,
+                    PRIMARY KEY (environment, number)
                 );
                 """
             )
@@ -531,6 +623,24 @@ private struct SQLSession {
             actionID: id, type: type, resource: resource, status: status,
             startedAt: row.int("started_at").map(Milliseconds.date), finishedAt: row.int("finished_at").map(Milliseconds.date),
             detail: detail
+        )
+    }
+
+    // MARK: Releases
+
+    func release(_ row: SQLRow) throws(StateStoreError) -> Release {
+        guard let number = row.int("number"), let digest = row.string("digest"), let created = row.int("created_at"),
+            let by = row.string("created_by"), let statusText = row.string("status"), let summary = row.string("summary"),
+            let manifest = row.string("manifest"), let backups = row.string("backups")
+        else { throw corrupt("a release with a missing column") }
+        guard let status = ReleaseStatus(rawValue: statusText) else { throw corrupt("release \(number) with the unknown status \(statusText)") }
+        return Release(
+            number: Int(number), digest: digest, createdAt: Milliseconds.date(created), by: by, status: status,
+            commit: row.string("git_commit"), dirty: (row.int("dirty") ?? 0) != 0, parent: row.int("parent").map { Int($0) },
+            applyID: row.int("apply_id"), summary: summary, rollbackTarget: row.int("rollback_target").map { Int($0) },
+            manifest: try ReleaseColumns.decode(ReleaseManifest.self, manifest, operation),
+            backups: try ReleaseColumns.decode([Backup].self, backups, operation),
+            environment: row.string("environment_snapshot").map { Data($0.utf8) }
         )
     }
 

@@ -1,4 +1,5 @@
 public import BerthDatabase
+public import BerthModel
 import BerthCore
 public import Foundation
 
@@ -56,6 +57,17 @@ public protocol StateStore: AnyObject, Sendable {
     func markInterrupted(applyID: Int64, now: Date) throws(StateStoreError)
     /// The saved-plan JSON text the apply was started with; nil for an unknown apply.
     func plan(applyID: Int64) throws(StateStoreError) -> String?
+
+    // MARK: Releases
+
+    /// Records `release` as the environment's next release, in one transaction: its `number` is the
+    /// last one's plus one and its `parent` the release that was current (both set here); when it is
+    /// `current`, the one that was current becomes `superseded`. Returns it as stored.
+    func recordRelease(environment: String, _ release: Release) throws(StateStoreError) -> Release
+    /// The environment's releases, newest first, at most `limit`.
+    func releases(environment: String, limit: Int) throws(StateStoreError) -> [Release]
+    /// Sets the status of releases; unknown numbers are ignored.
+    func setReleaseStatus(environment: String, numbers: [Int], status: ReleaseStatus) throws(StateStoreError)
 }
 
 extension StateStore {
@@ -209,6 +221,7 @@ public enum StateStoreOperation: String, Hashable, Sendable, CaseIterable, Custo
     case open
     case acquireLock, renewLock, releaseLock, forceUnlock, lockHolder
     case beginApply, updateAction, finishApply, history, unfinishedApplies, markInterrupted, plan
+    case recordRelease, releases, setReleaseStatus
 
     public var description: String { rawValue }
 }
@@ -325,6 +338,29 @@ extension ActionStatus {
         case .pending: (startedAt, finishedAt)
         case .running: (now, nil)
         case .done, .failed, .undone, .skipped: (startedAt, now)
+        }
+    }
+}
+
+// MARK: - Releases as stored
+
+/// How both stores keep a release's manifest, backups and environment snapshot: JSON text.
+enum ReleaseColumns {
+    static func encode(_ value: some Encodable, _ operation: StateStoreOperation) throws(StateStoreError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw StateStoreError(.invalidArgument, "cannot encode a release: \(error)", operation: operation)
+        }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, _ operation: StateStoreOperation) throws(StateStoreError) -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StateStoreError(.corrupt, "a release Berth cannot read: \(error)", operation: operation)
         }
     }
 }

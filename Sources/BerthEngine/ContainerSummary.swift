@@ -5,6 +5,9 @@ public struct ContainerSummary: Hashable, Sendable {
     public var name: String
     /// The image reference, as the list reports it.
     public var image: String
+    /// The ID of the image the container was made from (`sha256:...`): the exact bits, whatever
+    /// tag has moved since. Empty when the engine does not say.
+    public var imageID: String
     /// "running", "exited", "created", "paused", ...
     public var state: String
     /// "Up 3 seconds (healthy)", "Exited (0) 2 minutes ago", ...
@@ -16,12 +19,13 @@ public struct ContainerSummary: Hashable, Sendable {
     public var created: Int
 
     public init(
-        id: String, name: String, image: String, state: String, status: String,
+        id: String, name: String, image: String, imageID: String = "", state: String, status: String,
         labels: [String: String] = [:], ports: [PortSummary] = [], created: Int = 0
     ) {
         self.id = id
         self.name = name
         self.image = image
+        self.imageID = imageID
         self.state = state
         self.status = status
         self.labels = labels

@@ -12,6 +12,7 @@ enum DockerEngineJSON {
         var id: String
         var names: [String]?
         var image: String?
+        var imageID: String?
         var state: String?
         var status: String?
         var labels: [String: String]?
@@ -19,7 +20,7 @@ enum DockerEngineJSON {
         var created: Int?
 
         enum CodingKeys: String, CodingKey {
-            case id = "Id", names = "Names", image = "Image", state = "State", status = "Status"
+            case id = "Id", names = "Names", image = "Image", imageID = "ImageID", state = "State", status = "Status"
             case labels = "Labels", ports = "Ports", created = "Created"
         }
     }
@@ -73,6 +74,7 @@ enum DockerEngineJSON {
                 id: listed.id,
                 name: (listed.names?.first).map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? "",
                 image: listed.image ?? "",
+                imageID: listed.imageID ?? "",
                 state: listed.state ?? "",
                 status: listed.status ?? "",
                 labels: listed.labels ?? [:],

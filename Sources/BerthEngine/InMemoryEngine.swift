@@ -230,8 +230,10 @@ public actor InMemoryEngine: ContainerEngine {
                 PortSummary(ip: port.hostIP ?? "0.0.0.0", privatePort: port.containerPort, publicPort: publicPort, type: port.protocol)
             )
         }
+        // The image's id when the engine knows the image; otherwise one made from its name, stable from run to run.
+        let imageID = images.first { Self.image($0, isNamedBy: spec.image) }?.id ?? "sha256:" + makeHexID(spec.image)
         return ContainerSummary(
-            id: id, name: name, image: spec.image, state: state, status: Self.status(for: state),
+            id: id, name: name, image: spec.image, imageID: imageID, state: state, status: Self.status(for: state),
             labels: (imageLabels[spec.image] ?? [:]).merging(spec.labels) { _, own in own },
             ports: ports, created: clock - 1
         )
@@ -240,9 +242,14 @@ public actor InMemoryEngine: ContainerEngine {
     /// 64 hex digits, different for every container and stable from run to run.
     private func makeID(_ name: String) -> String {
         serial += 1
-        return (0..<4).map { part in
+        return makeHexID("\(serial)/\(name)")
+    }
+
+    /// 64 hex digits made from `seed`.
+    private func makeHexID(_ seed: String) -> String {
+        (0..<4).map { part in
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-            for byte in "\(serial)/\(name)/\(part)".utf8 {
+            for byte in "\(seed)/\(part)".utf8 {
                 hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
             }
             let hex = String(hash, radix: 16)

@@ -1,5 +1,5 @@
 /// Config files Berth owns on the host, and the directory they all live under.
-public struct ConfigSettings: Hashable, Sendable {
+public struct ConfigSettings: Hashable, Sendable, Codable {
     /// Absolute; every config target stays inside it.
     public var root: String
     /// Config files by name, in name order.
@@ -13,7 +13,7 @@ public struct ConfigSettings: Hashable, Sendable {
     public func file(named name: String) -> ConfigFile? { files.first { $0.name == name } }
 }
 
-public struct ConfigFile: Hashable, Sendable {
+public struct ConfigFile: Hashable, Sendable, Codable {
     public var name: String
     /// Absolute path of the template, inside the project's `environments/`.
     public var template: String
@@ -33,7 +33,7 @@ public struct ConfigFile: Hashable, Sendable {
     }
 }
 
-public struct TemplateValue: Hashable, Sendable {
+public struct TemplateValue: Hashable, Sendable, Codable {
     public var name: String
     public var value: ConfigValue
 

@@ -1,5 +1,5 @@
 /// The application's database and the migrations Berth applies to it.
-public struct Database: Hashable, Sendable {
+public struct Database: Hashable, Sendable, Codable {
     public var location: DatabaseLocation
     /// Absolute path of the folder holding `V<version>__<description>.sql` files.
     public var migrationsDirectory: String
@@ -13,7 +13,7 @@ public struct Database: Hashable, Sendable {
     }
 }
 
-public struct Migration: Hashable, Sendable {
+public struct Migration: Hashable, Sendable, Codable {
     public var version: MigrationVersion
     public var description: String
     /// Absolute path of the `V...sql` file.
@@ -31,7 +31,7 @@ public struct Migration: Hashable, Sendable {
 
 /// A migration version as written (`3`, `0003`, `1.2`), ordered by its numeric parts:
 /// `0003` and `3` are the same version.
-public struct MigrationVersion: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct MigrationVersion: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
     public let text: String
     public let parts: [Int]
 

@@ -1,7 +1,7 @@
 /// The desired state of one environment, after `extends` overlays, defaults and validation.
 ///
 /// Paths are absolute. Secret values are not here: only references to where they live.
-public struct Environment: Hashable, Sendable {
+public struct Environment: Hashable, Sendable, Codable {
     /// The file name without `.yaml`: `dev`, `staging`, `production`, `dr`.
     public var name: String
     /// The `berth.project` label of every container Berth manages for this project.
@@ -37,7 +37,7 @@ public struct Environment: Hashable, Sendable {
 }
 
 /// Where the Docker Engine API answers.
-public struct EngineSettings: Hashable, Sendable {
+public struct EngineSettings: Hashable, Sendable, Codable {
     /// `unix:///path/to.sock` or `tcp://host:port`.
     public var host: String
     /// Whether `host` was written in the file or chosen by default (`DOCKER_HOST`, then known sockets).
@@ -50,7 +50,7 @@ public struct EngineSettings: Hashable, Sendable {
 }
 
 /// Where Berth keeps its own records: journal, locks.
-public struct StateSettings: Hashable, Sendable {
+public struct StateSettings: Hashable, Sendable, Codable {
     public var store: DatabaseLocation
 
     public init(store: DatabaseLocation) {
@@ -59,7 +59,7 @@ public struct StateSettings: Hashable, Sendable {
 }
 
 /// A database Berth talks to.
-public enum DatabaseLocation: Hashable, Sendable {
+public enum DatabaseLocation: Hashable, Sendable, Codable {
     /// An absolute path to a SQLite file.
     case sqlite(path: String)
     /// A `postgres://` URL without a password; the password comes from a secret.

@@ -1,5 +1,5 @@
 /// A container image reference: `[registry[:port]/]path[:tag][@digest]`, as the Docker distribution grammar has it.
-public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
+public struct ImageReference: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The reference as written.
     public var text: String
     /// The part before the tag and digest: `localhost/berth-example-web`.

@@ -30,6 +30,8 @@ public struct ObservedContainer: Hashable, Sendable, Codable {
     public var name: String
     /// The image the container runs, as the engine reports it.
     public var image: String
+    /// The ID of that image (`sha256:...`); empty when the engine does not say.
+    public var imageID: String
     /// The engine's state: running, exited, created, paused, ...
     public var state: String
     /// Berth's labels (`berth.*`), as the container carries them.
@@ -39,12 +41,13 @@ public struct ObservedContainer: Hashable, Sendable, Codable {
     public var ports: [HostPort]
 
     public init(
-        id: String, name: String, image: String, state: String, labels: [String: String], health: Health = .unknown,
-        ports: [HostPort] = []
+        id: String, name: String, image: String, imageID: String = "", state: String, labels: [String: String],
+        health: Health = .unknown, ports: [HostPort] = []
     ) {
         self.id = id
         self.name = name
         self.image = image
+        self.imageID = imageID
         self.state = state
         self.labels = labels
         self.health = health

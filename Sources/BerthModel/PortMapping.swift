@@ -1,8 +1,8 @@
 /// A published port in compose's short syntax: `[HOST_IP:][HOST_PORT[-HOST_PORT]:]CONTAINER_PORT[/PROTOCOL]`.
 ///
 /// A range of host ports gives each replica its own: replica 1 the first port, replica 2 the next.
-public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
-    public enum TransportProtocol: String, Hashable, Sendable {
+public struct PortMapping: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum TransportProtocol: String, Hashable, Sendable, Codable {
         case tcp, udp
     }
 

@@ -1,5 +1,5 @@
 /// A long-running container (or several replicas of it) that Berth keeps converged.
-public struct Service: Hashable, Sendable {
+public struct Service: Hashable, Sendable, Codable {
     public var name: String
     public var image: ImageReference
     /// The command as an argument vector; nil keeps the image's own.
@@ -40,7 +40,7 @@ public struct Service: Hashable, Sendable {
     }
 }
 
-public struct EnvironmentVariable: Hashable, Sendable {
+public struct EnvironmentVariable: Hashable, Sendable, Codable {
     public var name: String
     public var value: ConfigValue
 
@@ -51,12 +51,12 @@ public struct EnvironmentVariable: Hashable, Sendable {
 }
 
 /// A value given in an environment file: written out, or a reference to a secret.
-public enum ConfigValue: Hashable, Sendable {
+public enum ConfigValue: Hashable, Sendable, Codable {
     case literal(String)
     case secret(String)
 }
 
-public struct Label: Hashable, Sendable {
+public struct Label: Hashable, Sendable, Codable {
     public var name: String
     public var value: String
 
@@ -67,7 +67,7 @@ public struct Label: Hashable, Sendable {
 }
 
 /// A config file Berth writes on the host, mounted read-only into the container.
-public struct ConfigMount: Hashable, Sendable {
+public struct ConfigMount: Hashable, Sendable, Codable {
     /// The name of the config under `configs.files`.
     public var config: String
     /// The absolute path inside the container.
@@ -79,8 +79,8 @@ public struct ConfigMount: Hashable, Sendable {
     }
 }
 
-public struct Dependency: Hashable, Sendable {
-    public enum Condition: String, Hashable, Sendable, CaseIterable {
+public struct Dependency: Hashable, Sendable, Codable {
+    public enum Condition: String, Hashable, Sendable, Codable, CaseIterable {
         /// The dependency's containers run.
         case serviceStarted = "service_started"
         /// The dependency's health check passes.
@@ -99,7 +99,7 @@ public struct Dependency: Hashable, Sendable {
     }
 }
 
-public enum RestartPolicy: String, Hashable, Sendable, CaseIterable {
+public enum RestartPolicy: String, Hashable, Sendable, Codable, CaseIterable {
     case no
     case always
     case onFailure = "on-failure"
@@ -107,15 +107,15 @@ public enum RestartPolicy: String, Hashable, Sendable, CaseIterable {
 }
 
 /// How a changed service is replaced.
-public enum DeployStrategy: String, Hashable, Sendable, CaseIterable {
+public enum DeployStrategy: String, Hashable, Sendable, Codable, CaseIterable {
     /// Stop and remove the old container, then create and start the new one.
     case recreate
     /// Start the new container and wait for its health check before the old one goes.
     case startFirst = "start-first"
 }
 
-public struct HealthCheck: Hashable, Sendable {
-    public enum Check: Hashable, Sendable {
+public struct HealthCheck: Hashable, Sendable, Codable {
+    public enum Check: Hashable, Sendable, Codable {
         /// A command run inside the container, as compose's `test`: `["CMD", ...]`, `["CMD-SHELL", "..."]`.
         case command([String])
         /// An HTTP GET of a URL as the container sees it; Berth reaches it through the port the replica publishes.
@@ -142,7 +142,7 @@ public struct HealthCheck: Hashable, Sendable {
     public static let defaultStartPeriod = TimeSpan(milliseconds: 0)
 }
 
-public struct HTTPCheck: Hashable, Sendable {
+public struct HTTPCheck: Hashable, Sendable, Codable {
     /// The URL as written.
     public var url: String
     /// The container port it names (80 when the URL names none).

@@ -1,5 +1,5 @@
 /// A duration as written in environment files: `500ms`, `5s`, `1m30s`, `2h`.
-public struct TimeSpan: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct TimeSpan: Hashable, Sendable, Codable, Comparable, CustomStringConvertible {
     public var milliseconds: Int
 
     public init(milliseconds: Int) {

@@ -1,6 +1,6 @@
 /// A volume in compose's short syntax: `SOURCE:TARGET[:ro|rw]`.
-public struct VolumeMount: Hashable, Sendable, CustomStringConvertible {
-    public enum Source: Hashable, Sendable {
+public struct VolumeMount: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Source: Hashable, Sendable, Codable {
         /// A named volume the engine manages.
         case named(String)
         /// A host path, absolute.

@@ -65,7 +65,7 @@ public struct Observer: Sendable {
                 group.addTask {
                     let labels = summary.labels.filter { $0.key.hasPrefix("berth.") }
                     var container = ObservedContainer(
-                        id: summary.id, name: summary.name, image: summary.image, state: summary.state, labels: labels,
+                        id: summary.id, name: summary.name, image: summary.image, imageID: summary.imageID, state: summary.state, labels: labels,
                         health: Self.engineHealth(summary.status),
                         ports: summary.ports.compactMap { port in
                             port.publicPort.map { HostPort(hostIP: port.ip, port: $0, protocol: port.type) }

@@ -1,4 +1,5 @@
 import BerthApply
+import BerthModel
 import BerthDatabase
 import BerthTestSupport
 import Foundation
@@ -413,6 +414,67 @@ import Testing
     }
 
     // MARK: - Each implementation
+
+    // MARK: - Releases
+
+    @Test("releases are numbered per environment, the current one superseded by the next, a failed one superseding nothing",
+          arguments: StateStoreKind.all)
+    func releasesNumberedAndSuperseded(kind: StateStoreKind) async throws {
+        try await StateStoreFixture.with(kind) { fixture in
+            let store = try fixture.open()
+            let one = ReleaseManifest(
+                services: [.init(name: "web", image: "localhost/web:1", imageID: "sha256:aa", specHash: "s1", replicas: 2)],
+                configs: [.init(name: "app-env", target: "/srv/app.env", mode: 0o640, sha256: "c1")],
+                migrations: [.init(version: "1", description: "create orders", checksum: "m1")]
+            )
+            var two = one
+            two.services[0].image = "localhost/web:2"
+            let backup = Backup(id: "r2-database", kind: .database, resource: "sqlite", path: "/b/r2.sqlite", sha256: "bb", size: 4096)
+            func release(_ manifest: ReleaseManifest, _ status: ReleaseStatus, backups: [Backup] = []) -> Release {
+                Release(
+                    number: 0, digest: manifest.digest, createdAt: at(1.0004), by: ada.description, status: status, commit: "abc123",
+                    dirty: true, applyID: 7, manifest: manifest, backups: backups, environment: Data("{\"name\":\"staging\"}".utf8)
+                )
+            }
+            let first = try store.recordRelease(environment: "shop/staging", release(one, .current))
+            #expect(first.number == 1 && first.parent == nil)
+            let failed = try store.recordRelease(environment: "shop/staging", release(two, .failed))
+            #expect(failed.number == 2 && failed.parent == 1)
+            let second = try store.recordRelease(environment: "shop/staging", release(two, .current, backups: [backup]))
+            #expect(second.number == 3 && second.parent == 1)
+            _ = try store.recordRelease(environment: "shop/production", release(one, .current))
+
+            let listed = try store.releases(environment: "shop/staging", limit: 10)
+            #expect(listed.map(\.number) == [3, 2, 1])
+            #expect(listed.map(\.status) == [.current, .failed, .superseded])
+            #expect(listed[0] == second)
+            #expect(listed[0].backups == [backup] && listed[0].manifest == two && listed[0].createdAt == at(1))
+            #expect(listed[0].commit == "abc123" && listed[0].dirty && listed[0].applyID == 7)
+            #expect(try store.releases(environment: "shop/staging", limit: 1).map(\.number) == [3])
+
+            try store.setReleaseStatus(environment: "shop/staging", numbers: [3], status: .rolledBack)
+            #expect(try store.releases(environment: "shop/staging", limit: 10).map(\.status) == [.rolledBack, .failed, .superseded])
+            #expect(try store.releases(environment: "shop/production", limit: 10).map(\.status) == [.current])
+        }
+    }
+
+    @Test("a manifest's digest is the same for the same content and changes with it")
+    func manifestDigest() {
+        let manifest = ReleaseManifest(
+            services: [
+                .init(name: "worker", image: "localhost/worker:1", imageID: nil, specHash: "w", replicas: 1),
+                .init(name: "web", image: "localhost/web:1", imageID: "sha256:aa", specHash: "s", replicas: 2),
+            ],
+            configs: [], migrations: []
+        )
+        var reordered = manifest
+        reordered.services.reverse()
+        #expect(ReleaseManifest(services: reordered.services, configs: [], migrations: []).digest == manifest.digest)
+        var changed = manifest
+        changed.services[0].imageID = "sha256:bb"
+        #expect(changed.digest != manifest.digest)
+        #expect(manifest.digest.hasPrefix("sha256:") && manifest.digest.count == 71)
+    }
 
     @Test("the in-memory double throws an injected fault once, without doing anything")
     func injectedFault() throws {
