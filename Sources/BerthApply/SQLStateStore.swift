@@ -280,13 +280,14 @@ public final class SQLStateStore: StateStore {
                     .text(stored.by), .text(stored.status.rawValue), stored.commit.map { .text($0) } ?? .null,
                     .integer(stored.dirty ? 1 : 0), stored.parent.map { .integer(Int64($0)) } ?? .null,
                     stored.applyID.map { .integer($0) } ?? .null, .text(stored.summary),
-                    stored.rollbackTarget.map { .integer(Int64($0)) } ?? .null, .text(manifest), .text(backups),
+                    stored.rollbackTarget.map { .integer(Int64($0)) } ?? .null, stored.desiredDigest.map { .text($0) } ?? .null,
+                    .text(manifest), .text(backups),
                     stored.environment.map { .text(String(decoding: $0, as: UTF8.self)) } ?? .null,
                 ]
                 _ = try session.query(
                     """
                     INSERT INTO berth_releases (environment, number, digest, created_at, created_by, status, git_commit, dirty,
-                        parent, apply_id, summary, rollback_target, manifest, backups, environment_snapshot)
+                        parent, apply_id, summary, rollback_target, desired_digest, manifest, backups, environment_snapshot)
                     VALUES (\((1...values.count).map(p).joined(separator: ", ")))
                     """,
                     values
@@ -303,7 +304,7 @@ public final class SQLStateStore: StateStore {
             return try session.query(
                 """
                 SELECT number, digest, created_at, created_by, status, git_commit, dirty, parent, apply_id, summary,
-                    rollback_target, manifest, backups, environment_snapshot
+                    rollback_target, desired_digest, manifest, backups, environment_snapshot
                 FROM berth_releases WHERE environment = \(p(1)) ORDER BY number DESC LIMIT \(p(2))
                 """,
                 [.text(environment), .integer(Int64(clamping: limit))]
@@ -475,6 +476,7 @@ private struct SQLSession {
                     apply_id BIGINT,
                     summary TEXT NOT NULL,
                     rollback_target INTEGER,
+                    desired_digest TEXT,
                     manifest TEXT NOT NULL,
                     backups TEXT NOT NULL,
                     environment_snapshot TEXT,
@@ -638,6 +640,7 @@ private struct SQLSession {
             number: Int(number), digest: digest, createdAt: Milliseconds.date(created), by: by, status: status,
             commit: row.string("git_commit"), dirty: (row.int("dirty") ?? 0) != 0, parent: row.int("parent").map { Int($0) },
             applyID: row.int("apply_id"), summary: summary, rollbackTarget: row.int("rollback_target").map { Int($0) },
+            desiredDigest: row.string("desired_digest"),
             manifest: try ReleaseColumns.decode(ReleaseManifest.self, manifest, operation),
             backups: try ReleaseColumns.decode([Backup].self, backups, operation),
             environment: row.string("environment_snapshot").map { Data($0.utf8) }

@@ -12,7 +12,8 @@ public struct BerthCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ValidateCommand.self, RenderCommand.self, SchemaCommand.self, PlanCommand.self, DriftCommand.self, ApplyCommand.self, HistoryCommand.self, UnlockCommand.self,
+            ValidateCommand.self, RenderCommand.self, SchemaCommand.self, PlanCommand.self, DriftCommand.self, ApplyCommand.self, HistoryCommand.self, ReleasesCommand.self,
+            UnlockCommand.self,
         ]
     )
 

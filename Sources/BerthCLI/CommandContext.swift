@@ -58,7 +58,7 @@ enum CommandContext {
             },
             history: SQLMigrationHistory(), health: HTTPHealthProbe(), ports: SocketPortProbe(), configs: ConfigWriter(),
             clock: SystemClock(), nameConflicts: AdoptIdenticalContainer(), owner: LockOwner.current(),
-            isProcessRunning: ProcessTable.isRunning, events: events
+            isProcessRunning: ProcessTable.isRunning, events: events, revision: GitRevision()
         )
     }
 }

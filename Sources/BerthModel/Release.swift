@@ -131,8 +131,11 @@ public struct Release: Hashable, Sendable {
     public var applyID: Int64?
     /// `apply`, or `rollback of 4 to 2`.
     public var summary: String
-    /// A rollback pins the environment: an apply of the unchanged desired state does not roll forward.
+    /// For a rollback, the release it went back to. A rollback pins the environment: an apply of the
+    /// desired state it was made under (`desiredDigest`) does not roll forward again.
     public var rollbackTarget: Int?
+    /// A hash of the environment files' desired state when the release was made (`Fingerprint.ofDesired`).
+    public var desiredDigest: String?
     public var manifest: ReleaseManifest
     public var backups: [Backup]
     /// The environment as loaded for this release, secrets by reference only (`Secret.Source`'s
@@ -141,7 +144,7 @@ public struct Release: Hashable, Sendable {
 
     public init(
         number: Int, digest: String, createdAt: Date, by: String, status: ReleaseStatus, commit: String? = nil, dirty: Bool = false,
-        parent: Int? = nil, applyID: Int64? = nil, summary: String = "apply", rollbackTarget: Int? = nil,
+        parent: Int? = nil, applyID: Int64? = nil, summary: String = "apply", rollbackTarget: Int? = nil, desiredDigest: String? = nil,
         manifest: ReleaseManifest, backups: [Backup] = [], environment: Data? = nil
     ) {
         self.number = number
@@ -155,6 +158,7 @@ public struct Release: Hashable, Sendable {
         self.applyID = applyID
         self.summary = summary
         self.rollbackTarget = rollbackTarget
+        self.desiredDigest = desiredDigest
         self.manifest = manifest
         self.backups = backups
         self.environment = environment

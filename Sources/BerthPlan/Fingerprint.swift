@@ -4,6 +4,11 @@ public import BerthModel
 /// and refuses the plan when it differs. Health is left out: it changes from second to second
 /// without changing what the plan does.
 public enum Fingerprint {
+    /// A hash of the desired state alone: what the environment files ask for, whatever runs.
+    public static func ofDesired(_ desired: DesiredState) -> String {
+        of(desired: desired, observed: ObservedState())
+    }
+
     public static func of(desired: DesiredState, observed: ObservedState) -> String {
         // One canonical text, fed to the hash a chunk at a time.
         var hasher = SHA256()

@@ -43,6 +43,7 @@ public struct ApplyView: Sendable {
             let report = applied.report
             members += [
                 .init("apply_id", applied.id.map { .int(Int($0)) } ?? .null),
+                .init("release", applied.release.map { .int($0.number) } ?? .null),
                 .init("done", .strings(report.done)),
                 .init("failed", .array(report.failed.map { .object(["id": .string($0.id), "error": .string($0.error)]) })),
                 .init("undone", .strings(report.undone)),
@@ -66,10 +67,11 @@ public struct ApplyView: Sendable {
             return nil
         case .success(.applied(let applied)):
             let report = applied.report
+            let release = applied.release.map { " Release \($0.number) (\($0.digest.prefix(19)))." } ?? ""
             if report.succeeded {
-                return "Applied \(report.done.count) action\(report.done.count == 1 ? "" : "s") to \(environment).\n"
+                return "Applied \(report.done.count) action\(report.done.count == 1 ? "" : "s") to \(environment).\(release)\n"
             }
-            var summary = "Apply of \(environment) failed:\n"
+            var summary = "Apply of \(environment) failed:\(applied.release.map { " recorded as release \($0.number), failed." } ?? "")\n"
             if let halted = report.halted { summary += "  stopped: \(halted)\n" }
             for failure in report.failed { summary += "  failed:  \(failure.id): \(failure.error)\n" }
             if !report.done.isEmpty { summary += "  done:    \(report.done.joined(separator: ", "))\n" }

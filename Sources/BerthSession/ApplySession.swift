@@ -25,11 +25,15 @@ public struct ApplySession: Sendable {
         public var stopTimeout: Int
         /// Nil to go on, or why not; not called with `--yes`.
         public var confirm: (@Sendable (Plan) async -> String?)?
+        /// Apply even though a rollback pinned the environment and its desired state has not changed since.
+        public var rollForward: Bool
 
         public init(
             environment: String, savedPlan: (path: String, text: [UInt8])? = nil, parallelism: Int = 4,
-            lockTimeout: Duration = .zero, stopTimeout: Int = 10, confirm: (@Sendable (Plan) async -> String?)? = nil
+            lockTimeout: Duration = .zero, stopTimeout: Int = 10, confirm: (@Sendable (Plan) async -> String?)? = nil,
+            rollForward: Bool = false
         ) {
+            self.rollForward = rollForward
             self.environment = environment
             self.savedPlan = savedPlan
             self.parallelism = parallelism
@@ -53,6 +57,8 @@ public struct ApplySession: Sendable {
         /// The journal's id of this apply.
         public var id: Int64?
         public var status: ApplyStatus
+        /// The release it made; nil when it could not be recorded.
+        public var release: Release?
 
         public var succeeded: Bool { report.succeeded }
     }
@@ -103,6 +109,7 @@ public struct ApplySession: Sendable {
         let plan = try chosen(fresh, saved: options.savedPlan, environment: environment)
         guard plan.problems.isEmpty else { throw SessionError(plan.problems) }
         guard !plan.isEmpty else { return .noChanges(plan) }
+        if !options.rollForward { try checkNotPinned(store, key: key, desired: resolution.desired) }
         context.events.notice(.plan(plan))
         if let confirm = options.confirm, let refusal = await confirm(plan) { return .declined(plan, reason: refusal) }
 
@@ -124,7 +131,20 @@ public struct ApplySession: Sendable {
             halt: { lease.lost }
         )
         let status = await journal.finish(report)
-        return .applied(Applied(plan: plan, report: report, id: journal.id, status: status))
+        let release = await recordRelease(report, resolution: resolution, store: store, key: key, applyID: journal.id, backups: [])
+        return .applied(Applied(plan: plan, report: report, id: journal.id, status: status, release: release))
+    }
+
+    /// A rollback pins the environment to the release it went back to: applying the desired state it
+    /// was made under again would silently undo it. A changed desired state, or `rollForward`, moves on.
+    private func checkNotPinned(_ store: any StateStore, key: String, desired: DesiredState) throws(SessionError) {
+        guard let current = try Releases.current(store, key: key), let target = current.rollbackTarget,
+              current.desiredDigest == Fingerprint.ofDesired(desired) else { return }
+        throw SessionError(
+            "\(desired.environment.name) is pinned to release \(target) by the rollback of release \(current.number); "
+                + "its environment files have not changed since, so this apply would roll forward again. "
+                + "Change the environment files, or run berth apply --roll-forward to go forward on purpose."
+        )
     }
 
     /// The fresh plan, or the saved one when it is for this environment and still matches the world.

@@ -34,6 +34,8 @@ public struct Context: Sendable {
     public var isProcessRunning: @Sendable (_ pid: Int32) -> Bool
     /// Where progress goes as it happens.
     public var events: any SessionEvents
+    /// The project's version control, for the commit a release records and the notes between two.
+    public var revision: any ProjectRevision
 
     public init(
         project: String, currentDirectory: String, fileSystem: any FileSystem, variables: [String: String],
@@ -42,7 +44,8 @@ public struct Context: Sendable {
         stateStore: @escaping @Sendable (_ location: DatabaseLocation, _ secrets: [String: String]) throws(SessionError) -> any StateStore,
         history: any MigrationHistory, health: any HealthProbe, ports: any PortProbe, configs: any ConfigFiles,
         clock: any BerthClock, nameConflicts: any NameConflictPolicy, owner: LockOwner,
-        isProcessRunning: @escaping @Sendable (_ pid: Int32) -> Bool, events: any SessionEvents
+        isProcessRunning: @escaping @Sendable (_ pid: Int32) -> Bool, events: any SessionEvents,
+        revision: any ProjectRevision = NoRevision()
     ) {
         self.project = project
         self.currentDirectory = currentDirectory
@@ -60,6 +63,7 @@ public struct Context: Sendable {
         self.owner = owner
         self.isProcessRunning = isProcessRunning
         self.events = events
+        self.revision = revision
     }
 }
 

@@ -37,6 +37,9 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds to wait for another apply of the environment to finish.", valueName: "seconds"))
     var lockTimeout = 0
 
+    @Flag(name: .long, help: "Apply even though a rollback pinned the environment and its files have not changed since.")
+    var rollForward = false
+
     @Flag(name: .long, help: "Progress as JSON lines on standard error, and the result as JSON (format_version 1) on standard output.")
     var json = false
 
@@ -48,7 +51,8 @@ struct ApplyCommand: AsyncParsableCommand {
             let json = self.json
             let ask: @Sendable (Plan) async -> String? = { plan in await Self.confirm(plan, console: console, json: json) }
             var options = ApplySession.Options(
-                environment: env, parallelism: parallelism, lockTimeout: .seconds(lockTimeout), confirm: yes ? nil : ask
+                environment: env, parallelism: parallelism, lockTimeout: .seconds(lockTimeout), confirm: yes ? nil : ask,
+                rollForward: rollForward
             )
             if let path = plan {
                 do throws(FileSystemError) {

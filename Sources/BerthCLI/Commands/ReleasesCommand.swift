@@ -1,0 +1,43 @@
+import ArgumentParser
+import BerthModel
+import BerthApply
+import BerthSession
+import BerthRendering
+
+/// `berth releases --env NAME [--json]`: the environment's releases, newest first, with their backups.
+struct ReleasesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "releases",
+        abstract: "Show the releases of an environment, newest first, with their backups.",
+        discussion: "Exit codes: 0, 1."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
+    var env: String
+
+    @Flag(name: .long, help: "Print JSON (format_version 1).")
+    var json = false
+
+    @Option(name: .long, help: ArgumentHelp("How many releases to show.", valueName: "n"))
+    var limit = 20
+
+    func run() throws {
+        let console = CommandContext.console(global)
+        let context = CommandContext.make(global, console: console)
+        let releases: [Release]
+        do throws(SessionError) {
+            let (store, key) = try StateStoreAccess.open(env, context: context)
+            do {
+                releases = try store.releases(environment: key, limit: limit)
+            } catch {
+                throw SessionError("cannot read the releases: \(error)")
+            }
+        } catch {
+            throw error.report(on: console)
+        }
+        let view = ReleasesView(environment: env, releases: releases)
+        console.output(json ? view.json().jsonText() : view.text())
+    }
+}

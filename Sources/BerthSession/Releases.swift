@@ -1,0 +1,99 @@
+public import BerthModel
+public import BerthApply
+public import BerthPlan
+import BerthCore
+import BerthLoading
+public import Foundation
+
+/// Releases as an apply makes them: what the environment runs afterwards, observed once more, with
+/// the backups taken before it, the project's commit and the desired state it was made under.
+public enum Releases {
+    /// What runs: for each desired service the image as written and the image ID its running
+    /// containers were made from; for each config file its target, mode and the hash on disk; the
+    /// migrations the history records as applied. Hashes only.
+    public static func manifest(desired: DesiredState, observed: ObservedState) -> ReleaseManifest {
+        let environment = desired.environment
+        var imageIDs: [String: String] = [:]
+        for container in observed.containers where container.isRunning && !container.imageID.isEmpty {
+            if let service = container.service, imageIDs[service] == nil { imageIDs[service] = container.imageID }
+        }
+        let onDisk = Dictionary(observed.configs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let descriptions = Dictionary(
+            (environment.database?.migrations ?? []).map { ($0.version.text, $0.description) }, uniquingKeysWith: { first, _ in first }
+        )
+        return ReleaseManifest(
+            services: environment.services.map { service in
+                ReleaseManifest.Service(
+                    name: service.name, image: service.image.text, imageID: imageIDs[service.name],
+                    specHash: desired.specs[service.name]?.hash ?? "", replicas: service.replicas
+                )
+            },
+            configs: environment.configs.files.map { file in
+                ReleaseManifest.ConfigFile(
+                    name: file.name, target: file.target, mode: onDisk[file.name]?.mode ?? file.mode,
+                    sha256: onDisk[file.name]?.sha256 ?? desired.configHashes[file.name] ?? ""
+                )
+            },
+            migrations: (observed.migrations ?? []).filter(\.success).map {
+                ReleaseManifest.Migration(version: $0.version, description: descriptions[$0.version] ?? $0.description, checksum: $0.checksum)
+            }
+        )
+    }
+
+    /// The environment as a release keeps it: JSON, secrets by reference (a literal's value is never encoded).
+    public static func snapshot(_ environment: Environment) -> Data? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try? encoder.encode(environment)
+    }
+
+    /// The environment a release was made from, or nil when it kept none (or one Berth cannot read).
+    public static func environment(of release: Release) -> Environment? {
+        release.environment.flatMap { try? JSONDecoder().decode(Environment.self, from: $0) }
+    }
+
+    /// The release that is current, if any.
+    static func current(_ store: any StateStore, key: String) throws(SessionError) -> Release? {
+        do {
+            // A current release is the newest or shortly before a failed one; a few suffice.
+            return try store.releases(environment: key, limit: 50).first { $0.status == .current }
+        } catch {
+            throw SessionError("cannot read the releases: \(error)")
+        }
+    }
+}
+
+extension ApplySession {
+    /// Records the release an executed plan made, observing the environment once more for the image IDs
+    /// that run. A release that cannot be recorded is said; the apply itself stands.
+    func recordRelease(
+        _ report: ExecutionReport, resolution: DesiredStateResolver.Resolution, store: any StateStore, key: String,
+        applyID: Int64?, backups: [Backup], summary: String = "apply", rollbackTarget: Int? = nil
+    ) async -> Release? {
+        let desired = resolution.desired
+        let observed: ObservedState
+        do throws(SessionError) {
+            observed = try await Pipeline(context).observe(resolution)
+        } catch {
+            context.events.notice(.warning("cannot observe \(desired.environment.name) to record its release: \(error)"))
+            return nil
+        }
+        let manifest = Releases.manifest(desired: desired, observed: observed)
+        let revision = context.revision.current(in: Paths.resolve(context.project, against: context.currentDirectory))
+        let release = Release(
+            number: 0, digest: manifest.digest, createdAt: context.clock.now, by: context.owner.description,
+            status: report.succeeded ? .current : .failed, commit: revision?.commit, dirty: revision?.dirty ?? false,
+            applyID: applyID, summary: summary, rollbackTarget: rollbackTarget, desiredDigest: Fingerprint.ofDesired(desired),
+            manifest: manifest, backups: backups, environment: Releases.snapshot(desired.environment)
+        )
+        let context = self.context
+        return await Blocking.run("berth-release") { () -> Release? in
+            do {
+                return try store.recordRelease(environment: key, release)
+            } catch {
+                context.events.notice(.warning("cannot record the release of this apply: \(error)"))
+                return nil
+            }
+        }
+    }
+}
