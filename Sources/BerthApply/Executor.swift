@@ -20,12 +20,16 @@ public struct Executor: Sendable {
         public var clock: any BerthClock
         public var nameConflicts: any NameConflictPolicy
         public var migrate: MigrationRunner
+        /// Runs a migration's `U` file and removes it from the history.
+        public var undoMigration: MigrationRunner
 
         public init(
             engine: any ContainerEngine, configs: any ConfigFiles = ConfigWriter(), health: any HealthProbe = HTTPHealthProbe(),
             clock: any BerthClock = SystemClock(), nameConflicts: any NameConflictPolicy = AdoptIdenticalContainer(),
-            migrate: @escaping MigrationRunner
+            migrate: @escaping MigrationRunner,
+            undoMigration: @escaping MigrationRunner = { step in throw ApplyError("migration \(step.version): no way to undo migrations was given") }
         ) {
+            self.undoMigration = undoMigration
             self.engine = engine
             self.configs = configs
             self.health = health
@@ -62,6 +66,7 @@ public struct Executor: Sendable {
         case restoreConfig(path: String, previous: (content: [UInt8], mode: Int)?)
         case removeContainer(id: String)
         case startContainer(id: String)
+        case undoMigration(MigrationStep)
         case none
     }
 
@@ -148,6 +153,12 @@ public struct Executor: Sendable {
                 return !created.contains(resource)
             }
         }
+        // Migrations are undone only when every one this apply ran has an undo file: undoing some and not
+        // others would leave a schema that no release had. Otherwise all are left, and the report says so.
+        let migrationsRun = report.done.compactMap { actions[$0] }.filter { $0.kind == .migrate }
+        if migrationsRun.contains(where: { $0.undo != .undoMigration }) {
+            reversals.removeAll { if case .undoMigration = $0.reversal { true } else { false } }
+        }
         // Undo runs to its end even when the apply's task was cancelled. What is not undone is left.
         let undo = Task { [reversals, report] in
             var report = report
@@ -179,12 +190,13 @@ public struct Executor: Sendable {
         let engine = drivers.engine
         switch action.target {
         case .migration(let step):
+            let undoing = action.kind == .undoMigration
             do {
-                try await drivers.migrate(step)
+                try await (undoing ? drivers.undoMigration : drivers.migrate)(step)
             } catch {
                 throw ApplyError("\(action.resource): \(error)")
             }
-            return .none
+            return !undoing && action.undo == .undoMigration ? .undoMigration(step) : .none
 
         case .config(let write):
             guard let content = inputs.configs[write.name] else {
@@ -258,7 +270,7 @@ public struct Executor: Sendable {
                 case .remove:
                     try await engine.stopContainer(id: id, timeoutSeconds: stopTimeout)
                     try await engine.removeContainer(id: id, force: true)
-                case .migrate, .writeConfig, .create, .waitHealthy:
+                case .migrate, .undoMigration, .writeConfig, .create, .waitHealthy:
                     throw ApplyError("\(action.resource): a \(action.kind.rawValue) action cannot work on the existing container \(name)")
                 }
             } catch let error as ApplyError {
@@ -308,6 +320,13 @@ public struct Executor: Sendable {
         case .startContainer(let id):
             do {
                 try await start(id)
+                return true
+            } catch {
+                return false
+            }
+        case .undoMigration(let step):
+            do {
+                try await drivers.undoMigration(step)
                 return true
             } catch {
                 return false

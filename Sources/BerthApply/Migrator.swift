@@ -77,6 +77,36 @@ public struct Migrator {
         return applied
     }
 
+    /// Undoes an applied migration: runs its `U` file and removes its row from the history, in one
+    /// transaction (under the migration lock on PostgreSQL). False, and nothing done, when the history
+    /// does not have it. The undo file is read, and checked to be UTF-8, before anything runs.
+    public func undo(_ migration: Migration, undoPath: String) throws(MigrationError) -> Bool {
+        guard try readHistory()[migration.version] != nil else { return false }
+        guard let data = FileManager.default.contents(atPath: undoPath), let script = String(validating: data, as: UTF8.self) else {
+            throw MigrationError(.unusable(
+                version: migration.version.text, file: undoPath, message: "cannot read the undo file as UTF-8 text"
+            ))
+        }
+        try acquireLock()
+        defer { releaseLock() }
+        try beginWriting(migration)
+        do throws(DatabaseError) {
+            guard try historyRows()[migration.version] != nil else {
+                try database.rollback()
+                return false
+            }
+            try database.execute(script)
+            _ = try database.query(
+                "DELETE FROM \(SchemaHistoryTable.name) WHERE version = \(database.dialect.placeholder(1))", [.text(migration.version.text)]
+            )
+            try database.commit()
+            return true
+        } catch {
+            try? database.rollback()
+            throw MigrationError(.failed(version: migration.version.text, file: undoPath, message: "undo failed: \(error)"))
+        }
+    }
+
     // MARK: - One migration
 
     private typealias Planned = (migration: Migration, checksum: String)

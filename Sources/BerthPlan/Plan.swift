@@ -66,6 +66,8 @@ public struct PlanAction: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
         /// Apply one database migration.
         case migrate
+        /// Undo one applied migration with its `U<version>__*.sql` file, and remove it from the history.
+        case undoMigration = "undo-migration"
         /// Write a config file (atomically, with its mode).
         case writeConfig = "write-config"
         /// Stop a container, keeping it (a replacement that must free its host port first).
@@ -95,6 +97,8 @@ public struct PlanAction: Hashable, Sendable {
         case removeCreated = "remove-created"
         /// The container the action stopped is started again.
         case startAgain = "start-again"
+        /// The migration is undone with its `U` file, when every migration the apply ran has one.
+        case undoMigration = "undo-migration"
     }
 
     /// `kind:resource`, unique in the plan.
@@ -150,12 +154,15 @@ public struct MigrationStep: Hashable, Sendable, Codable {
     public var description: String
     public var path: String
     public var checksum: String
+    /// The migration's `U<version>__*.sql` file, when it has one: what undoes it.
+    public var undoPath: String?
 
-    public init(version: String, description: String, path: String, checksum: String) {
+    public init(version: String, description: String, path: String, checksum: String, undoPath: String? = nil) {
         self.version = version
         self.description = description
         self.path = path
         self.checksum = checksum
+        self.undoPath = undoPath
     }
 }
 

@@ -18,9 +18,10 @@ extension PlanBuilder {
                     cause: failedBefore ? "\(file) failed before; applying it again" : "\(file) is pending",
                     effect: .create, dependsOn: lastMigration.map { [$0] } ?? [],
                     changes: [FieldChange(field: "checksum", before: nil, after: Short.hash(checksum))],
+                    undo: migration.undoPath == nil ? .none : .undoMigration,
                     target: .migration(MigrationStep(
                         version: version, description: byVersion[version]?.description ?? migration.description,
-                        path: migration.path, checksum: checksum
+                        path: migration.path, checksum: checksum, undoPath: migration.undoPath
                     ))
                 )
                 graph.add(action, rank: 0)

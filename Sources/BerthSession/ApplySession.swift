@@ -122,7 +122,8 @@ public struct ApplySession: Sendable {
         let executor = Executor(
             drivers: Executor.Drivers(
                 engine: try context.engine(environment.engine.host), configs: context.configs, health: context.health,
-                clock: context.clock, nameConflicts: context.nameConflicts, migrate: { step in try await connection.apply(step) }
+                clock: context.clock, nameConflicts: context.nameConflicts, migrate: { step in try await connection.apply(step) },
+                undoMigration: { step in try await connection.undo(step) }
             ),
             parallelism: options.parallelism, stopTimeout: options.stopTimeout
         )

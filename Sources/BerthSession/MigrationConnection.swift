@@ -25,14 +25,31 @@ final class MigrationConnection: Sendable {
     }
 
     func apply(_ step: MigrationStep) async throws {
+        try await withMigrator(step) { migrator, migration throws in
+            _ = try migrator.apply([(migration: migration, checksum: step.checksum)])
+        }
+    }
+
+    /// Undoes an applied migration with its `U` file.
+    func undo(_ step: MigrationStep) async throws {
+        guard let undoPath = step.undoPath else { throw ApplyError("migration \(step.version) has no undo file") }
+        try await withMigrator(step) { migrator, migration throws in
+            _ = try migrator.undo(migration, undoPath: undoPath)
+        }
+    }
+
+    /// Runs `work` with a migrator on the connection, opened at first use, on a thread of its own.
+    private func withMigrator(
+        _ step: MigrationStep, _ work: @escaping @Sendable (Migrator, Migration) throws -> Void
+    ) async throws {
         guard let location else { throw ApplyError("the environment has no database") }
         guard let version = MigrationVersion(step.version) else { throw ApplyError("\(step.version) is not a migration version") }
-        let migration = Migration(version: version, description: step.description, path: step.path)
+        let migration = Migration(version: version, description: step.description, path: step.path, undoPath: step.undoPath)
         try await Blocking.run("berth-migrate") { [self] () throws -> Void in
             try database.withLock { (connection: inout (any SQLDatabase)?) throws in
                 let opened = try connection ?? open(location, secrets)
                 connection = opened
-                _ = try Migrator(database: opened, clock: clock).apply([(migration: migration, checksum: step.checksum)])
+                try work(Migrator(database: opened, clock: clock), migration)
             }
         }
     }

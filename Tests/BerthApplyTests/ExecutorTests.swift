@@ -45,11 +45,13 @@ import BerthApply
     func executor(
         _ engine: any ContainerEngine, configs: any ConfigFiles = InMemoryConfigFiles(), health: any HealthProbe = InMemoryHealthProbe(),
         clock: TestClock = TestClock(), nameConflicts: any NameConflictPolicy = AdoptIdenticalContainer(attempts: 2),
-        parallelism: Int = 4, migrate: @escaping Executor.MigrationRunner = { _ in }
+        parallelism: Int = 4, migrate: @escaping Executor.MigrationRunner = { _ in },
+        undoMigration: @escaping Executor.MigrationRunner = { _ in }
     ) -> Executor {
         Executor(
             drivers: Executor.Drivers(
-                engine: engine, configs: configs, health: health, clock: clock, nameConflicts: nameConflicts, migrate: migrate
+                engine: engine, configs: configs, health: health, clock: clock, nameConflicts: nameConflicts, migrate: migrate,
+                undoMigration: undoMigration
             ),
             parallelism: parallelism, stopTimeout: 1
         )
@@ -107,6 +109,60 @@ import BerthApply
         #expect(report.left == ["migrate:migration:1"])
         #expect(report.skipped == ["create:container:web-2"])
         #expect(await engine.containers.isEmpty)
+    }
+
+    static func migration(_ version: String, undo: Bool, after: [String] = []) -> PlanAction {
+        PlanAction(
+            kind: .migrate, resource: "migration:\(version)", cause: "pending", effect: .create, dependsOn: after,
+            undo: undo ? .undoMigration : .none,
+            target: .migration(MigrationStep(
+                version: version, description: "m\(version)", path: "/m/V\(version)__m.sql", checksum: "c",
+                undoPath: undo ? "/m/U\(version)__m.sql" : nil
+            ))
+        )
+    }
+
+    @Test("after a failure, the migrations the apply ran are undone in reverse when every one has an undo file; else all are left",
+          arguments: [true, false])
+    func migrationsUndoneWhenAllCan(secondHasUndo: Bool) async throws {
+        let engine = InMemoryEngine()
+        let log = Mutex<[String]>([])
+        await engine.fail(.start, with: .status(500, message: "no such image", endpoint: "memory"), times: 1)
+        let plan = Self.plan([
+            Self.migration("1", undo: true),
+            Self.migration("2", undo: secondHasUndo, after: ["migrate:migration:1"]),
+            Self.create("web-1", resource: "container:web-1", after: ["migrate:migration:2"]),
+        ])
+        let run = executor(
+            engine, migrate: { step in log.withLock { $0.append("apply \(step.version)") } },
+            undoMigration: { step in log.withLock { $0.append("undo \(step.version) with \(step.undoPath ?? "-")") } }
+        )
+        let report = await run.execute(plan, inputs: inputs, observer: Recorder())
+        #expect(report.failed.map(\.id) == ["create:container:web-1"])
+        if secondHasUndo {
+            #expect(log.withLock { $0 } == ["apply 1", "apply 2", "undo 2 with /m/U2__m.sql", "undo 1 with /m/U1__m.sql"])
+            #expect(report.undone == ["migrate:migration:2", "migrate:migration:1"])
+            #expect(report.left == [])
+        } else {
+            #expect(log.withLock { $0 } == ["apply 1", "apply 2"])
+            #expect(report.undone == [])
+            #expect(report.left == ["migrate:migration:1", "migrate:migration:2"])
+        }
+    }
+
+    @Test("an undo-migration action runs the undo driver, never the migration itself")
+    func undoMigrationAction() async throws {
+        let log = Mutex<[String]>([])
+        var action = Self.migration("3", undo: true)
+        action.kind = .undoMigration
+        action.id = "undo-migration:migration:3"
+        let run = executor(
+            InMemoryEngine(), migrate: { step in log.withLock { $0.append("apply \(step.version)") } },
+            undoMigration: { step in log.withLock { $0.append("undo \(step.version)") } }
+        )
+        let report = await run.execute(Self.plan([action]), inputs: inputs, observer: Recorder())
+        #expect(report.succeeded && report.done == ["undo-migration:migration:3"])
+        #expect(log.withLock { $0 } == ["undo 3"])
     }
 
     @Test("the spec sent carries the secret's value; the plan only its reference")

@@ -67,6 +67,32 @@ import Testing
         }
     }
 
+    @Test("undo runs the U file and removes the history row, so the schema is the one before; undoing what is not applied does nothing",
+          arguments: MigratorDatabase.backends)
+    func undo(backend: MigratorDatabase.Backend) async throws {
+        try await MigratorDatabase.withFresh(backend) { target in
+            let files = MigrationFiles()
+            defer { files.remove() }
+            let v1 = try files.write("1", "create_customers", Self.customers)
+            let v2 = try files.write("2", "add_email", Self.email)
+            let undoPath = files.folder + "/U2__add_email.sql"
+            try Data("DROP INDEX customers_email;\nALTER TABLE customers DROP COLUMN email;\n".utf8).write(to: URL(fileURLWithPath: undoPath))
+            let database = try target.connect()
+            defer { database.close() }
+            _ = try Migrator(database: database).apply([v1])
+            let before = try target.schema(database)
+            _ = try Migrator(database: database).apply([v2])
+            #expect(try target.schema(database) != before)
+
+            #expect(try Migrator(database: database).undo(v2.migration, undoPath: undoPath) == true)
+            #expect(try target.schema(database) == before)
+            #expect(try await target.history().map(\.version) == ["1"])
+            #expect(try Migrator(database: database).undo(v2.migration, undoPath: undoPath) == false)
+            // Applied again after the undo: the row comes back.
+            #expect(try Migrator(database: database).apply([v1, v2]).map(\.version) == ["2"])
+        }
+    }
+
     @Test("a second run applies nothing", arguments: MigratorDatabase.backends)
     func secondRun(backend: MigratorDatabase.Backend) async throws {
         try await MigratorDatabase.withFresh(backend) { target in
