@@ -7,6 +7,14 @@ public struct ImageReference: Hashable, Sendable, Codable, CustomStringConvertib
     public var tag: String?
     public var digest: String?
 
+    /// An image by the ID the engine gave it (`sha256:...`): the exact bits a release ran, whatever tag moved since.
+    public init(imageID: String) {
+        text = imageID
+        repository = imageID
+        tag = nil
+        digest = nil
+    }
+
     public init(parsing text: String) throws(ValueError) {
         // The grammar is ASCII: work on bytes.
         let bytes = Array(text.utf8)

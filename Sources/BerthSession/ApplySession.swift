@@ -77,17 +77,27 @@ public struct ApplySession: Sendable {
         let pipeline = Pipeline(context)
         let environment = try pipeline.load(options.environment)
         let resolution = try pipeline.resolve(environment)
-        let key = Self.key(environment)
+        return try await withLock(environment, resolution: resolution, timeout: options.lockTimeout) { store, lease throws(SessionError) in
+            try await locked(options, environment: environment, resolution: resolution, store: store, lease: lease)
+        }
+    }
 
-        // The lock first: what is observed and planned below cannot change under another apply.
+    /// Runs `body` holding the environment's lock, renewed while it runs: what is observed and planned
+    /// in it cannot change under another apply.
+    func withLock<Value>(
+        _ environment: Environment, resolution: DesiredStateResolver.Resolution, timeout: Duration,
+        _ body: (any StateStore, LeaseKeeper) async throws(SessionError) -> Value
+    ) async throws(SessionError) -> Value {
+        let key = Self.key(environment)
         let store = try context.stateStore(environment.state.store, resolution.secrets)
         let lock = EnvironmentLock(store: store, key: key, context: context)
-        try await lock.acquire(timeout: options.lockTimeout)
-        let outcome: Result<Outcome, SessionError>
+        try await lock.acquire(timeout: timeout)
+        let outcome: Result<Value, SessionError>
         do throws(SessionError) {
             let lease = lock.keepAlive(on: try context.stateStore(environment.state.store, resolution.secrets))
             defer { lease.stop() }
-            outcome = .success(try await locked(options, environment: environment, resolution: resolution, store: store, lease: lease))
+            await recoverInterrupted(store, key: key)
+            outcome = .success(try await body(store, lease))
         } catch {
             outcome = .failure(error)
         }
@@ -102,14 +112,36 @@ public struct ApplySession: Sendable {
     ) async throws(SessionError) -> Outcome {
         let pipeline = Pipeline(context)
         let key = Self.key(environment)
-        await recoverInterrupted(store, key: key)
-
         let observed = try await pipeline.observe(resolution)
         let fresh = try await pipeline.plan(resolution, observed: observed)
         let plan = try chosen(fresh, saved: options.savedPlan, environment: environment)
         guard plan.problems.isEmpty else { throw SessionError(plan.problems) }
         guard !plan.isEmpty else { return .noChanges(plan) }
         if !options.rollForward { try checkNotPinned(store, key: key, desired: resolution.desired) }
+        return try await carryOut(
+            plan, options: options, resolution: resolution, inputs: Executor.Inputs(secrets: resolution.secrets, configs: resolution.renderedConfigs),
+            store: store, lease: lease, release: ReleaseNote()
+        )
+    }
+
+    /// What a release records beyond what runs: why it was made.
+    struct ReleaseNote {
+        var summary = "apply"
+        var rollbackTarget: Int?
+        /// Images as the release's files wrote them, by service, where the desired state names image IDs.
+        var imagesAsWritten: [String: String] = [:]
+        /// The digest of the desired state the environment files ask for, when the plan was made from another.
+        var desiredDigest: String?
+    }
+
+    /// Shows the plan, asks, then journals and runs it, and records the release: the part of an apply
+    /// that a rollback shares.
+    func carryOut(
+        _ plan: Plan, options: Options, resolution: DesiredStateResolver.Resolution, inputs: Executor.Inputs, store: any StateStore,
+        lease: LeaseKeeper, release note: ReleaseNote
+    ) async throws(SessionError) -> Outcome {
+        let environment = resolution.desired.environment
+        let key = Self.key(environment)
         context.events.notice(.plan(plan))
         if let confirm = options.confirm, let refusal = await confirm(plan) { return .declined(plan, reason: refusal) }
 
@@ -127,12 +159,9 @@ public struct ApplySession: Sendable {
             ),
             parallelism: options.parallelism, stopTimeout: options.stopTimeout
         )
-        let report = await executor.execute(
-            plan, inputs: Executor.Inputs(secrets: resolution.secrets, configs: resolution.renderedConfigs), observer: journal,
-            halt: { lease.lost }
-        )
+        let report = await executor.execute(plan, inputs: inputs, observer: journal, halt: { lease.lost })
         let status = await journal.finish(report)
-        let release = await recordRelease(report, resolution: resolution, store: store, key: key, applyID: journal.id, backups: [])
+        let release = await recordRelease(report, resolution: resolution, store: store, key: key, applyID: journal.id, backups: [], note: note)
         return .applied(Applied(plan: plan, report: report, id: journal.id, status: status, release: release))
     }
 

@@ -82,7 +82,8 @@ public struct Pipeline: Sendable {
         }
         let ports = context.ports
         let taken = Set(needs.ports.filter { !ports.isFree($0) })
-        let preflight = Preflight(images: images.flatMap { $0.repoTags + $0.repoDigests }, takenPorts: taken)
+        // A rollback names images by the IDs its release recorded.
+        let preflight = Preflight(images: images.flatMap { $0.repoTags + $0.repoDigests + [$0.id] }, takenPorts: taken)
         return preflight.check(plan, observed: observed)
     }
 

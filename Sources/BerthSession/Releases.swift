@@ -68,7 +68,7 @@ extension ApplySession {
     /// that run. A release that cannot be recorded is said; the apply itself stands.
     func recordRelease(
         _ report: ExecutionReport, resolution: DesiredStateResolver.Resolution, store: any StateStore, key: String,
-        applyID: Int64?, backups: [Backup], summary: String = "apply", rollbackTarget: Int? = nil
+        applyID: Int64?, backups: [Backup], note: ReleaseNote
     ) async -> Release? {
         let desired = resolution.desired
         let observed: ObservedState
@@ -78,12 +78,16 @@ extension ApplySession {
             context.events.notice(.warning("cannot observe \(desired.environment.name) to record its release: \(error)"))
             return nil
         }
-        let manifest = Releases.manifest(desired: desired, observed: observed)
+        var manifest = Releases.manifest(desired: desired, observed: observed)
+        for index in manifest.services.indices {
+            if let written = note.imagesAsWritten[manifest.services[index].name] { manifest.services[index].image = written }
+        }
         let revision = context.revision.current(in: Paths.resolve(context.project, against: context.currentDirectory))
         let release = Release(
             number: 0, digest: manifest.digest, createdAt: context.clock.now, by: context.owner.description,
             status: report.succeeded ? .current : .failed, commit: revision?.commit, dirty: revision?.dirty ?? false,
-            applyID: applyID, summary: summary, rollbackTarget: rollbackTarget, desiredDigest: Fingerprint.ofDesired(desired),
+            applyID: applyID, summary: note.summary, rollbackTarget: note.rollbackTarget,
+            desiredDigest: note.desiredDigest ?? Fingerprint.ofDesired(desired),
             manifest: manifest, backups: backups, environment: Releases.snapshot(desired.environment)
         )
         let context = self.context

@@ -80,7 +80,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     /// Shows the plan and asks on a terminal; refuses without one.
-    private static func confirm(_ plan: Plan, console: Console, json: Bool) async -> String? {
+    static func confirm(_ plan: Plan, console: Console, json: Bool) async -> String? {
         guard isatty(STDIN_FILENO) == 1 else { return "refusing to apply without --yes: standard input is not a terminal" }
         console.error("\nApply these \(plan.actions.count) actions? Type yes to go on: ")
         guard readLine()?.trimmingSpaces() == "yes" else { return "not confirmed" }

@@ -1,0 +1,176 @@
+import BerthCore
+public import BerthModel
+public import BerthApply
+public import BerthPlan
+import BerthLoading
+import Foundation
+
+/// `berth rollback` as a library call: back to a release (by default the one before the current),
+/// through the apply's own path (lock, journal, health gates, undo on failure).
+///
+/// The way back is planned like any apply, from the desired state the release was made from (kept
+/// with it, secrets by reference): containers from the image IDs it recorded, so the exact bits run
+/// even if a tag has moved; config files with the bytes it recorded, found among the backups by their
+/// hash; migrations applied since undone with their `U` files, newest first and last of all. A
+/// migration without one stops the rollback, naming it. The rollback is a release itself and pins
+/// the environment: an apply of unchanged environment files does not roll forward again.
+public struct RollbackSession: Sendable {
+    public struct Options: Sendable {
+        public var environment: String
+        /// The release to go back to; nil for the parent of the current one.
+        public var to: Int?
+        public var apply: ApplySession.Options
+        /// Called with the plan before anything is asked or done (`--out`).
+        public var planned: (@Sendable (Plan) throws(SessionError) -> Void)?
+
+        public init(environment: String, to: Int? = nil, apply: ApplySession.Options, planned: (@Sendable (Plan) throws(SessionError) -> Void)? = nil) {
+            self.environment = environment
+            self.to = to
+            self.apply = apply
+            self.planned = planned
+        }
+    }
+
+    let context: Context
+
+    public init(_ context: Context) {
+        self.context = context
+    }
+
+    public func run(_ options: Options) async throws(SessionError) -> ApplySession.Outcome {
+        let pipeline = Pipeline(context)
+        let environment = try pipeline.load(options.environment)
+        let current = try pipeline.resolve(environment)
+        let session = ApplySession(context)
+        return try await session.withLock(environment, resolution: current, timeout: options.apply.lockTimeout) { store, lease throws(SessionError) in
+            let key = ApplySession.key(environment)
+            let releases: [Release]
+            do {
+                releases = try store.releases(environment: key, limit: 10_000)
+            } catch {
+                throw SessionError("cannot read the releases of \(environment.name): \(error)")
+            }
+            guard let from = releases.first(where: { $0.status == .current }) else {
+                throw SessionError("\(environment.name) has no current release to roll back from; berth releases --env \(environment.name) lists them")
+            }
+            let number = options.to ?? from.rollbackTarget.flatMap { target in releases.first { $0.number == target }?.parent } ?? from.parent
+            guard let number, let target = releases.first(where: { $0.number == number }) else {
+                throw SessionError(
+                    options.to.map { "\(environment.name) has no release \($0)" } ?? "release \(from.number) of \(environment.name) has no earlier release to roll back to"
+                )
+            }
+            guard target.status != .failed else {
+                throw SessionError("release \(target.number) failed; roll back to a release that ran (berth releases --env \(environment.name))")
+            }
+            let way = try await wayBack(to: target, from: from, current: current, releases: releases)
+            let plan = way.plan
+            guard plan.problems.isEmpty else { throw SessionError(plan.problems) }
+            try options.planned?(plan)
+            guard !plan.isEmpty else { return .noChanges(plan) }
+            let outcome = try await session.carryOut(
+                plan, options: options.apply, resolution: way.resolution,
+                inputs: Executor.Inputs(secrets: way.resolution.secrets, configs: way.resolution.renderedConfigs), store: store, lease: lease,
+                release: ApplySession.ReleaseNote(
+                    summary: "rollback of \(from.number) to \(target.number)", rollbackTarget: target.number,
+                    imagesAsWritten: Dictionary(target.manifest.services.map { ($0.name, $0.image) }, uniquingKeysWith: { first, _ in first }),
+                    desiredDigest: Fingerprint.ofDesired(current.desired)
+                )
+            )
+            if case .applied(let applied) = outcome, applied.succeeded {
+                let passed = releases.filter { $0.number > target.number && ($0.status == .current || $0.status == .superseded) }.map(\.number)
+                do {
+                    try store.setReleaseStatus(environment: key, numbers: passed, status: .rolledBack)
+                } catch {
+                    context.events.notice(.warning("cannot mark releases \(passed) as rolled back: \(error)"))
+                }
+            }
+            return outcome
+        }
+    }
+
+    /// The plan from what runs now to `target`, and the resolution it is carried out with.
+    func wayBack(
+        to target: Release, from: Release, current: DesiredStateResolver.Resolution, releases: [Release]
+    ) async throws(SessionError) -> (plan: Plan, resolution: DesiredStateResolver.Resolution) {
+        guard var environment = Releases.environment(of: target) else {
+            throw SessionError("release \(target.number) keeps no environment to return to (it was made by an older Berth)")
+        }
+        var problems: [String] = []
+        // A literal secret's value is never kept: today's file gives it.
+        let today = current.desired.environment
+        for index in environment.secrets.indices {
+            guard case .literal = environment.secrets[index].source else { continue }
+            if let secret = today.secrets.first(where: { $0.name == environment.secrets[index].name }) {
+                environment.secrets[index].source = secret.source
+            } else {
+                problems.append("the secret \(environment.secrets[index].name) of release \(target.number) was written in the file and is no longer there")
+            }
+        }
+        // The exact bits the release ran.
+        let recorded = Dictionary(target.manifest.services.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for index in environment.services.indices {
+            if let id = recorded[environment.services[index].name]?.imageID { environment.services[index].image = ImageReference(imageID: id) }
+        }
+        let pipeline = Pipeline(context)
+        var resolution = try pipeline.resolve(environment)
+
+        // Config files: the bytes the release recorded, from the backups, where today's rendering differs.
+        for file in target.manifest.configs where resolution.desired.configHashes[file.name] != file.sha256 {
+            guard let bytes = configBytes(sha256: file.sha256, in: releases) else {
+                problems.append(
+                    "config \(file.name): the bytes release \(target.number) wrote (\(file.sha256.prefix(12))) are in no backup; it cannot be restored"
+                )
+                continue
+            }
+            resolution.renderedConfigs[file.name] = bytes
+            resolution.desired.configHashes[file.name] = file.sha256
+            resolution.desired.maskedConfigs[file.name] = resolution.masked(config: file.name, content: bytes)
+        }
+
+        // The history is planned against the release's migrations: those applied since are undone below.
+        var observed = try await pipeline.observe(resolution)
+        let kept = Set(target.manifest.migrations.map(\.version))
+        let applied = (observed.migrations ?? []).filter(\.success)
+        let since = applied.filter { !kept.contains($0.version) }.sorted { newer, older in
+            guard let first = MigrationVersion(newer.version), let second = MigrationVersion(older.version) else { return newer.version > older.version }
+            return first > second
+        }
+        observed.migrations = observed.migrations?.filter { kept.contains($0.version) }
+        var plan = try await pipeline.plan(resolution, observed: observed)
+        plan.problems += problems
+
+        let undoFiles = Dictionary(
+            (today.database?.migrations ?? []).map { ($0.version.text, $0) }, uniquingKeysWith: { first, _ in first }
+        )
+        let before = plan.actions.map(\.id)
+        var last: String?
+        for row in since {
+            guard let migration = undoFiles[row.version], let undoPath = migration.undoPath else {
+                plan.problems.append(
+                    "migration \(row.version) (\(row.description)) was applied after release \(target.number) and has no undo file (U\(row.version)__*.sql); "
+                        + "the rollback cannot undo it"
+                )
+                continue
+            }
+            let action = PlanAction(
+                kind: .undoMigration, resource: "migration:\(row.version)",
+                cause: "applied after release \(target.number); undone with \(Paths.fileName(of: undoPath))", effect: .delete,
+                dependsOn: last.map { [$0] } ?? before,
+                target: .migration(MigrationStep(
+                    version: row.version, description: row.description, path: migration.path, checksum: row.checksum, undoPath: undoPath
+                ))
+            )
+            plan.actions.append(action)
+            last = action.id
+        }
+        return (plan, resolution)
+    }
+
+    /// The bytes of a config file whose content hashed to `sha256`, from any release's config backups.
+    private func configBytes(sha256: String, in releases: [Release]) -> [UInt8]? {
+        for backup in releases.flatMap(\.backups) where backup.kind == .config && backup.sha256 == sha256 {
+            if let bytes = try? context.fileSystem.readFile(atPath: backup.path), SHA256.hex(bytes) == sha256 { return bytes }
+        }
+        return nil
+    }
+}
