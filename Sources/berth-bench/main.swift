@@ -210,6 +210,9 @@ func main() async throws {
     case "apply":
         let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
         try await ApplyBenchmark.run(services: services, runs: runs, parallelism: parallelism, engineHost: engine, directory: project)
+    case "rollback":
+        let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
+        try await RollbackBenchmark.run(runs: runs, engineHost: engine, directory: project)
     case "migrate":
         try MigrateBenchmark.run(migrations: services, runs: runs, directory: project)
     case "load":
