@@ -117,3 +117,10 @@ public struct ImageReference: Hashable, Sendable, Codable, CustomStringConvertib
         return true
     }
 }
+
+extension ImageReference {
+    /// An image ID as people read it: `sha256:0123456789abcdef...` -> `0123456789ab`.
+    public static func shortID(_ id: String) -> String {
+        String((id.hasPrefix("sha256:") ? id.dropFirst(7) : Substring(id)).prefix(12))
+    }
+}

@@ -1,14 +1,17 @@
 public import BerthPlan
 public import BerthCore
 
-/// `berth plan` as people and programs read it. The JSON is the contract's format 1 (with `diff` and
-/// `problems` added), apart from the `PlanDocument` that `--out` saves.
+/// `berth plan` as people and programs read it, ending with how it would be undone. The JSON is the
+/// contract's format 1 (with `diff` and `problems` added), apart from the `PlanDocument` that `--out` saves.
 public struct PlanView: Sendable {
     let plan: Plan
+    let rollback: [RollbackStep]
     let style: DiagnosticStyle
 
-    public init(_ plan: Plan, style: DiagnosticStyle = DiagnosticStyle(color: false)) {
+    /// - Parameter rollback: `RollbackPlan.of(plan, ...)`; shown after the actions when there is one.
+    public init(_ plan: Plan, rollback: [RollbackStep] = [], style: DiagnosticStyle = DiagnosticStyle(color: false)) {
         self.plan = plan
+        self.rollback = rollback
         self.style = style
     }
 
@@ -37,6 +40,14 @@ public struct PlanView: Sendable {
             }),
             "summary": .object(["create": .int(summary.create), "update": .int(summary.update), "delete": .int(summary.delete)]),
             "problems": .strings(plan.problems),
+            "rollback": .array(rollback.map { step in
+                .object([
+                    "resource": .string(step.resource),
+                    "action": .string(step.action.rawValue),
+                    "data_loss": .bool(step.dataLoss),
+                    "detail": .string(step.detail),
+                ])
+            }),
         ])
     }
 
@@ -73,6 +84,23 @@ public struct PlanView: Sendable {
         if !plan.problems.isEmpty {
             let count = plan.problems.count
             out += "It cannot be applied: \(count) problem\(count == 1 ? "" : "s") (on standard error); nothing was changed.\n"
+        }
+        return out + rollbackText()
+    }
+
+    /// The way back, a line per resource, the last changed first; a step that loses data marked `!`.
+    func rollbackText() -> String {
+        guard !rollback.isEmpty else { return "" }
+        var out = "\nRollback (how this plan would be undone, last change first):\n"
+        let width = rollback.map(\.action.rawValue.count).max() ?? 0
+        let resourceWidth = min(rollback.map(\.resource.count).max() ?? 0, 40)
+        for step in rollback {
+            let head = "\(step.action.rawValue.padding(to: width)) \(step.resource.padding(to: resourceWidth))"
+            out += step.dataLoss ? style.red("! \(head)") + "  data loss: \(step.detail)\n" : "  \(head)  \(step.detail)\n"
+        }
+        let losses = rollback.filter(\.dataLoss).count
+        if losses > 0 {
+            out += "\(losses) step\(losses == 1 ? "" : "s") cannot be undone without losing data (marked !).\n"
         }
         return out
     }

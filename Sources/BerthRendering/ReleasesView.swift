@@ -61,7 +61,7 @@ public struct ReleasesView: Sendable {
             out += "#\(release.number)  \(HistoryView.time(release.createdAt))  \(release.status.rawValue)  \(release.summary)  by \(release.by)\(commit)\n"
             out += "    digest \(release.digest)\n"
             for service in release.manifest.services {
-                let id = service.imageID.map { " (\(Self.shortID($0)))" } ?? ""
+                let id = service.imageID.map { " (\(ImageReference.shortID($0)))" } ?? ""
                 out += "    service \(service.name): \(service.image)\(id) x\(service.replicas)\n"
             }
             for config in release.manifest.configs { out += "    config \(config.name): \(config.target) \(config.sha256.prefix(12))\n" }
@@ -71,10 +71,5 @@ public struct ReleasesView: Sendable {
             for backup in release.backups { out += "    backup \(backup.id): \(backup.kind.rawValue) \(backup.resource), \(backup.size) bytes, \(backup.path)\n" }
         }
         return out
-    }
-
-    /// `sha256:0123456789ab...` -> `0123456789ab`.
-    static func shortID(_ id: String) -> String {
-        String((id.hasPrefix("sha256:") ? id.dropFirst(7) : Substring(id)).prefix(12))
     }
 }

@@ -188,7 +188,7 @@ struct ApplyCommandTests {
             #expect(try await project.history().applies.isEmpty)
             let plan = try await project.berth(["plan", "--env", "dev", "--no-color"])
             #expect(plan.status == 2)
-            #expect(plan.stdout.hasSuffix("Plan for dev: 8 to create, 0 to change, 0 to delete.\n"))
+            #expect(plan.stdout.contains("\nPlan for dev: 8 to create, 0 to change, 0 to delete.\n\nRollback"))
         }
     }
 

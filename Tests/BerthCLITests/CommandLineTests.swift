@@ -174,8 +174,9 @@ struct PlanCommandTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let text = try await BerthProcess.run(["plan", "--env", "dev", "--no-color"], in: root)
         #expect(text.status == 2, "\(text.stderr)")
-        #expect(text.stdout.hasSuffix("Plan for dev: 8 to create, 0 to change, 0 to delete.\n"))
+        #expect(text.stdout.contains("\nPlan for dev: 8 to create, 0 to change, 0 to delete.\n\nRollback"))
         #expect(text.stdout.contains("+ write-config config:app-env"))
+        #expect(text.stdout.contains(try Regex("\n  remove-config +config:app-env +remove ")), "\(text.stdout)")
 
         let json = try await BerthProcess.run(["plan", "--env", "dev", "--json"], in: root)
         #expect(json.status == 2)

@@ -4,7 +4,7 @@ import BerthPlan
 import BerthSession
 import BerthRendering
 
-/// `berth plan --env NAME [--json] [--out FILE]`: observe, diff, print the ordered plan.
+/// `berth plan --env NAME [--json] [--out FILE]`: observe, diff, print the ordered plan and how it would be undone.
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
@@ -25,13 +25,15 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = CommandContext.console(global)
-        let plan: Plan
+        let planned: Pipeline.Planned
         do {
-            plan = try await Pipeline(CommandContext.make(global, console: console)).plan(env).plan
+            planned = try await Pipeline(CommandContext.make(global, console: console)).plan(env)
         } catch {
             throw error.report(on: console)
         }
-        let view = PlanView(plan, style: console.outputStyle)
+        let plan = planned.plan
+        let rollback = RollbackPlan.of(plan, desired: planned.resolution.desired, observed: planned.observed)
+        let view = PlanView(plan, rollback: rollback, style: console.outputStyle)
         console.output(json ? view.json().jsonText() : view.text())
         for problem in plan.problems { console.fail(problem) }
         if let out {
