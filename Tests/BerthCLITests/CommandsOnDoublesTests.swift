@@ -22,12 +22,17 @@ import BerthTestSupport
         let streams = Mutex<(out: String, err: String)>(("", ""))
     }
 
-    func berth(_ arguments: [String], _ world: SessionWorld) async -> Output {
+    /// - Parameter revision: the project's version control (releases record its commit).
+    func berth(_ arguments: [String], _ world: SessionWorld, revision: any ProjectRevision = NoRevision()) async -> Output {
         let capture = Capture()
         let console = Console { fd, text in
             capture.streams.withLock { fd == 1 ? $0.out.append(text) : $0.err.append(text) }
         }
-        let override = CommandContext.Override(console: console, context: { events in world.context(events: events) })
+        let override = CommandContext.Override(console: console, context: { events in
+            var context = world.context(events: events)
+            context.revision = revision
+            return context
+        })
         var status: Int32 = 0
         do {
             var command = try BerthCommand.parseAsRoot(arguments)
