@@ -19,6 +19,8 @@ public struct RollbackStep: Hashable, Sendable {
         case undoMigration = "undo-migration"
         /// A migration without an undo file: only the database backup taken before the apply undoes it.
         case restoreDatabase = "restore-database"
+        /// A migration the plan undoes is applied again: its schema comes back, the data its undo dropped does not.
+        case reapplyMigration = "reapply-migration"
         /// Berth knows no way back for this action: a person decides.
         case manual
     }
@@ -40,32 +42,30 @@ public struct RollbackStep: Hashable, Sendable {
 
 /// How a plan would be undone after it has been applied: one step per resource, the resource changed
 /// last first. A replacement (stop, create, wait, remove) is one step: the old container made again.
-/// A pure function of the plan and the state it was made from: the observed state says what ran
-/// before (image IDs, spec hashes, config hashes), the desired state which migrations have an undo.
+/// A pure function of the plan (which migrations have an undo file) and the state it was made from
+/// (what ran before: image IDs, spec hashes, config hashes).
 public enum RollbackPlan {
-    public static func of(_ plan: Plan, desired: DesiredState, observed: ObservedState) -> [RollbackStep] {
+    public static func of(_ plan: Plan, observed: ObservedState) -> [RollbackStep] {
         var groups: [String: [PlanAction]] = [:]
         var lastIndex: [String: Int] = [:]
         for (index, action) in plan.actions.enumerated() {
             groups[action.resource, default: []].append(action)
             lastIndex[action.resource] = index
         }
-        let before = Before(desired: desired, observed: observed)
+        let before = Before(observed: observed)
         return lastIndex.sorted { $0.value > $1.value }.map { resource, _ in
             before.step(resource: resource, actions: groups[resource] ?? [])
         }
     }
 
-    /// What there was before the plan (containers by id, config files by name) and the migrations' undo files.
+    /// What there was before the plan: containers by id, config files by name.
     private struct Before {
         let containers: [String: ObservedContainer]
         let configs: [String: ObservedConfig]
-        let migrations: [Migration]
 
-        init(desired: DesiredState, observed: ObservedState) {
+        init(observed: ObservedState) {
             containers = Dictionary(observed.containers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             configs = Dictionary(observed.configs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-            migrations = desired.environment.database?.migrations ?? []
         }
 
         func step(resource: String, actions: [PlanAction]) -> RollbackStep {
@@ -78,6 +78,12 @@ public enum RollbackPlan {
             }.first
             if let migration = actions.lazy.compactMap(\.migrationStep).first, kinds == [.migrate] {
                 return undo(migration, resource: resource)
+            }
+            if let migration = actions.lazy.compactMap(\.migrationStep).first, kinds == [.undoMigration] {
+                return RollbackStep(
+                    resource: resource, action: .reapplyMigration, dataLoss: true,
+                    detail: "run \(Paths.fileName(of: migration.path)) again: it makes \(migration.version) (\(migration.description)) again, but what its undo dropped comes back only from the database backup taken before the apply"
+                )
             }
             if let config = actions.lazy.compactMap(\.configWrite).first, kinds == [.writeConfig] {
                 return restore(config, resource: resource)
@@ -106,8 +112,7 @@ public enum RollbackPlan {
 
         /// A migration's undo file, or the database backup and what it costs.
         private func undo(_ migration: MigrationStep, resource: String) -> RollbackStep {
-            let version = MigrationVersion(migration.version)
-            if let undoPath = migrations.first(where: { $0.version == version })?.undoPath {
+            if let undoPath = migration.undoPath {
                 return RollbackStep(
                     resource: resource, action: .undoMigration,
                     detail: "run \(Paths.fileName(of: undoPath)) to undo \(migration.version) (\(migration.description))"
@@ -138,7 +143,9 @@ public enum RollbackPlan {
         private func image(of id: String) -> String {
             guard let container = containers[id] else { return "the image it ran (not observed)" }
             guard !container.imageID.isEmpty else { return "\(container.image) (its image ID was not observed)" }
-            return "image \(ImageReference.shortID(container.imageID)) (\(container.image))"
+            let id = ImageReference.shortID(container.imageID)
+            // A rollback's container names its image by the ID.
+            return container.image == container.imageID ? "image \(id)" : "image \(id) (\(container.image))"
         }
 
         private func spec(of id: String) -> String {

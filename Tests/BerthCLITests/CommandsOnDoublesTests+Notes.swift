@@ -34,7 +34,7 @@ extension CommandsOnDoublesTests {
         #expect(nothing["from"] is NSNull && nothing["to"] as? Int == 1)
         #expect(nothing["services_added"] as? [String] == ["web"])
 
-        try await secondRelease(world)
+        try await secondRelease(world, undo: true)
         revision.head.withLock { $0 = "c2" }
         #expect(await berth(["apply", "--env", "dev", "--yes"], world, revision: revision).status == 0)
         let releases = try world.store.releases(environment: "shop/dev", limit: 5)
@@ -92,6 +92,17 @@ extension CommandsOnDoublesTests {
         #expect(unknown.stderr.contains("dev has no release 9: its releases are 1 to 2"), "\(unknown.stderr)")
         #expect(unknown.stdout.isEmpty)
         #expect(await berth(["notes", "--env", "dev", "--from", "0"], world).status == 1)
+
+        // A rollback is a release: its notes take back the image, the config and the migration.
+        #expect(await berth(["rollback", "--env", "dev", "--yes"], world, revision: revision).status == 0)
+        let rolledBack = try json(await berth(["notes", "--env", "dev", "--format", "json"], world, revision: revision).stdout)
+        #expect(rolledBack["from"] as? Int == 2 && rolledBack["to"] as? Int == 3)
+        #expect(rolledBack["summary"] as? String == "rollback of 2 to 1")
+        #expect(rolledBack["images"] as? [[String: String]] == [[
+            "service": "web", "before": Self.newImage, "after": SessionWorld.webImage, "before_id": Self.newImageID, "after_id": "sha256:1",
+        ]])
+        #expect(rolledBack["configs"] as? [[String: String]] == [["name": "app", "before": hash.after, "after": hash.before]])
+        #expect(rolledBack["migrations"] as? [[String: String]] == [["version": "2", "description": "add customers", "change": "undone"]])
     }
 
     @Test("no secret's value in plan's way back or in release notes, as text or JSON")

@@ -7,7 +7,7 @@ import BerthPlan
     /// `action resource: detail`, with `!` in front of a step that loses data.
     func lines(_ desired: DesiredState, _ observed: ObservedState) -> [String] {
         let plan = Planner.plan(desired: desired, observed: observed)
-        return RollbackPlan.of(plan, desired: desired, observed: observed).map {
+        return RollbackPlan.of(plan, observed: observed).map {
             "\($0.dataLoss ? "! " : "")\($0.action.rawValue) \($0.resource): \($0.detail)"
         }
     }
@@ -49,7 +49,7 @@ import BerthPlan
         let observed = converged(PlanFixtures.desired())
         let plan = Planner.plan(desired: desired, observed: observed)
         #expect(plan.lines == ["migrate migration:3: V3__drop_orders.sql is pending"])
-        let rollback = RollbackPlan.of(plan, desired: desired, observed: observed)
+        let rollback = RollbackPlan.of(plan, observed: observed)
         #expect(rollback.map(\.action) == [.restoreDatabase])
         #expect(rollback.map(\.dataLoss) == [true])
 
@@ -58,8 +58,23 @@ import BerthPlan
         failed.migrations = failed.migrations?.filter { $0.version == "1" }
         desired.migrationChecksums["3"] = nil
         desired.environment.database?.migrations.removeLast()
-        let steps = RollbackPlan.of(Planner.plan(desired: desired, observed: failed), desired: desired, observed: failed)
+        let steps = RollbackPlan.of(Planner.plan(desired: desired, observed: failed), observed: failed)
         #expect(steps == [RollbackStep(resource: "migration:2", action: .undoMigration, detail: "run U2__more.sql to undo 2 (more)")])
+    }
+
+    @Test("a migration a rollback undoes is applied again, and what its undo dropped is data loss")
+    func undoneMigration() {
+        let step = MigrationStep(
+            version: "3", description: "add customers", path: "/p/environments/migrations/V3__add_customers.sql", checksum: "ccc",
+            undoPath: "/p/environments/migrations/U3__add_customers.sql"
+        )
+        let plan = Plan(environment: "dev", project: "shop", fingerprint: "f", actions: [
+            PlanAction(kind: .undoMigration, resource: "migration:3", cause: "applied after release 1", effect: .delete, target: .migration(step)),
+        ], problems: [])
+        let rollback = RollbackPlan.of(plan, observed: ObservedState(migrations: []))
+        #expect(rollback.map(\.action) == [.reapplyMigration])
+        #expect(rollback.map(\.dataLoss) == [true])
+        #expect(rollback.first?.detail.hasPrefix("run V3__add_customers.sql again: ") == true)
     }
 
     @Test("a replacement is one step per replica: the old container made again from the image ID it ran, with its spec")
@@ -82,7 +97,7 @@ import BerthPlan
     func config() {
         let desired = PlanFixtures.desired(configHash: "beef")
         var observed = converged(PlanFixtures.desired(configHash: "0123456789abcdef"))
-        let rollback = RollbackPlan.of(Planner.plan(desired: desired, observed: observed), desired: desired, observed: observed)
+        let rollback = RollbackPlan.of(Planner.plan(desired: desired, observed: observed), observed: observed)
         // The config first in the plan, last in the way back, after the web replicas that mount it.
         #expect(rollback.map(\.resource) == ["container:web-2", "container:web-1", "config:app-env"])
         #expect(rollback.last == RollbackStep(
@@ -92,7 +107,7 @@ import BerthPlan
 
         observed = converged(desired)
         observed.configs[0].mode = 0o600
-        let mode = RollbackPlan.of(Planner.plan(desired: desired, observed: observed), desired: desired, observed: observed)
+        let mode = RollbackPlan.of(Planner.plan(desired: desired, observed: observed), observed: observed)
         #expect(mode.last?.detail == "set the mode of /p/.berth/configs/dev/app.env back to 0600")
     }
 
@@ -114,7 +129,7 @@ import BerthPlan
     func unknownImageID() {
         let desired = PlanFixtures.desired(PlanFixtures.environment(webReplicas: 1))
         let observed = PlanFixtures.converged(PlanFixtures.desired())
-        let step = RollbackPlan.of(Planner.plan(desired: desired, observed: observed), desired: desired, observed: observed)
+        let step = RollbackPlan.of(Planner.plan(desired: desired, observed: observed), observed: observed)
         #expect(step.count == 1)
         #expect(step.first?.detail.contains("from localhost/web:1.0.0 (its image ID was not observed)") == true, "\(step)")
         #expect(step.first?.dataLoss == false)

@@ -32,7 +32,7 @@ struct PlanCommand: AsyncParsableCommand {
             throw error.report(on: console)
         }
         let plan = planned.plan
-        let rollback = RollbackPlan.of(plan, desired: planned.resolution.desired, observed: planned.observed)
+        let rollback = RollbackPlan.of(plan, observed: planned.observed)
         let view = PlanView(plan, rollback: rollback, style: console.outputStyle)
         console.output(json ? view.json().jsonText() : view.text())
         for problem in plan.problems { console.fail(problem) }
