@@ -71,3 +71,24 @@ for port in 18080 18081; do
   printf 'http://127.0.0.1:%s/ -> ' "$port"
   curl -fsS "http://127.0.0.1:$port/health"
 done
+
+# Releases: the scratch copy applies a new image and a config change to dev (a release of its own),
+# then rolls back to the release before. The repository's files stay as they are; the rollback pins
+# dev to the files of the scratch copy, so the next demo's apply from the repository goes on as usual.
+heading "A release: web 1.1.0 and LOG_LEVEL trace, applied from the scratch copy"
+rm -rf "$scratch/environments" && cp -R "$root/environments" "$scratch/environments"
+sed -i 's#localhost/berth-example-web:1.0.0#localhost/berth-example-web:1.1.0#' "$scratch/environments/base.yaml"
+sed -i 's/LOG_LEVEL: debug/LOG_LEVEL: trace/; s/log_level: debug/log_level: trace/' "$scratch/environments/dev.yaml"
+"$berth" apply --env dev --yes --roll-forward --project "$scratch"
+
+heading "berth notes --env dev (what that release changed)"
+"$berth" notes --env dev --project "$scratch"
+
+heading "berth rollback --env dev --yes (back to the release before: image IDs, config bytes, schema)"
+"$berth" rollback --env dev --yes --project "$scratch"
+
+heading "berth releases --env dev --limit 3"
+"$berth" releases --env dev --limit 3 --project "$root"
+
+heading "berth notes --env dev (the rollback's)"
+"$berth" notes --env dev --project "$root"
