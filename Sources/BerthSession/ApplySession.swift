@@ -13,7 +13,10 @@ import Foundation
 /// 3. Mark applies that a killed process left running as interrupted.
 /// 4. Observe and plan afresh; with a saved plan, refuse it when its fingerprint no longer matches.
 /// 5. Refuse a plan with problems; do nothing for an empty one; ask for confirmation.
-/// 6. Record the plan in the journal, run the executor, record every outcome, release the lock.
+/// 6. Back up what the plan changes for good (the database before a migration, a config file before
+///    it is rewritten); a backup that fails stops the apply here.
+/// 7. Record the plan in the journal, run the executor, record every outcome and the release (with
+///    its backups), delete backups past `backups.keep`, release the lock.
 public struct ApplySession: Sendable {
     public struct Options: Sendable {
         public var environment: String
@@ -82,17 +85,10 @@ public struct ApplySession: Sendable {
         // The lock first: what is observed and planned below cannot change under another apply.
         let store = try context.stateStore(environment.state.store, resolution.secrets)
         let lock = EnvironmentLock(store: store, key: key, context: context)
-        try await lock.acquire(timeout: options.lockTimeout)
-        let outcome: Result<Outcome, SessionError>
-        do throws(SessionError) {
-            let lease = lock.keepAlive(on: try context.stateStore(environment.state.store, resolution.secrets))
-            defer { lease.stop() }
-            outcome = .success(try await locked(options, environment: environment, resolution: resolution, store: store, lease: lease))
-        } catch {
-            outcome = .failure(error)
+        let renewals = { () throws(SessionError) in try context.stateStore(environment.state.store, resolution.secrets) }
+        return try await lock.holding(timeout: options.lockTimeout, renewals: renewals) { lease throws(SessionError) in
+            try await locked(options, environment: environment, resolution: resolution, store: store, lease: lease)
         }
-        await lock.release()
-        return try outcome.get()
     }
 
     /// Everything an apply does while it holds the environment's lock.
@@ -112,6 +108,9 @@ public struct ApplySession: Sendable {
         if !options.rollForward { try checkNotPinned(store, key: key, desired: resolution.desired) }
         context.events.notice(.plan(plan))
         if let confirm = options.confirm, let refusal = await confirm(plan) { return .declined(plan, reason: refusal) }
+        let backups = try await Backups.take(
+            before: plan, environment: environment, resolution: resolution, store: store, key: key, context: context
+        )
 
         let connection = MigrationConnection(
             location: environment.database?.location, secrets: resolution.secrets, clock: context.clock, open: context.database
@@ -131,7 +130,8 @@ public struct ApplySession: Sendable {
             halt: { lease.lost }
         )
         let status = await journal.finish(report)
-        let release = await recordRelease(report, resolution: resolution, store: store, key: key, applyID: journal.id, backups: [])
+        let release = await recordRelease(report, resolution: resolution, store: store, key: key, applyID: journal.id, backups: backups)
+        if !backups.isEmpty { await Backups.prune(environment, store: store, key: key, context: context) }
         return .applied(Applied(plan: plan, report: report, id: journal.id, status: status, release: release))
     }
 
