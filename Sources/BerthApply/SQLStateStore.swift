@@ -11,6 +11,9 @@ import Synchronization
 /// (SQLite runs it inside `BEGIN IMMEDIATE`, PostgreSQL's `ON CONFLICT ... DO UPDATE ... WHERE`
 /// decides on the latest row version). The store owns its connection and uses it for one call at a time.
 public final class SQLStateStore: StateStore {
+    /// The store's tables, which a backup of an application's database that also holds them leaves out.
+    public static let tables = ["berth_locks", "berth_applies", "berth_apply_actions", "berth_releases"]
+
     public let dialect: SQLDialect
     /// The SQLite path or the PostgreSQL URL without a password: names the store in messages.
     public let location: String

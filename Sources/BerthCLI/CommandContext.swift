@@ -58,7 +58,8 @@ enum CommandContext {
             },
             history: SQLMigrationHistory(), health: HTTPHealthProbe(), ports: SocketPortProbe(), configs: ConfigWriter(),
             clock: SystemClock(), nameConflicts: AdoptIdenticalContainer(), owner: LockOwner.current(),
-            isProcessRunning: ProcessTable.isRunning, events: events, revision: GitRevision()
+            isProcessRunning: ProcessTable.isRunning, events: events, revision: GitRevision(),
+            backups: LocalBackupDriver(variables: ProcessEnvironment.variables())
         )
     }
 }

@@ -10,7 +10,8 @@ public final class SQLiteDatabase: SQLDatabase {
     public let isReadOnly: Bool
     public var dialect: SQLDialect { .sqlite }
 
-    private var handle: OpaquePointer?
+    /// The connection, for what this module does beside SQL (`SQLiteBackup`); nil once closed.
+    private(set) var handle: OpaquePointer?
 
     /// Opens the database at `path`, creating the file and its parent folders unless `readOnly`.
     /// A missing file with `readOnly` throws `.notFound` and creates nothing.

@@ -36,6 +36,7 @@ struct EnvironmentDecoder {
         let engine = decodeEngine(fields["engine"], key: fields.keyLocation("engine"))
         let state = decodeState(fields["state"], key: fields.keyLocation("state"), secrets: secretNames)
         let configs = decodeConfigs(fields["configs"], secrets: secretNames, isProduction: isProduction)
+        let backups = decodeBackups(fields["backups"], key: fields.keyLocation("backups"), configRoot: configs.root)
         let database = fields["database"].flatMap { decodeDatabase($0, key: fields.keyLocation("database"), secrets: secretNames) }
         var services: [Service] = []
         if let node = fields["services"], let pairs = reader.mapping(node, "services") {
@@ -60,7 +61,7 @@ struct EnvironmentDecoder {
         guard !reader.diagnostics.hasErrors, let state, let configs = Optional(configs) else { return nil }
         return Environment(
             name: name, project: project, isProduction: isProduction, engine: engine, state: state,
-            services: services, configs: configs, database: database, secrets: secrets
+            services: services, configs: configs, database: database, secrets: secrets, backups: backups
         )
     }
 

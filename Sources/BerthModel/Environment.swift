@@ -16,11 +16,13 @@ public struct Environment: Hashable, Sendable, Codable {
     public var database: Database?
     /// Secrets by name, in name order.
     public var secrets: [Secret]
+    public var backups: BackupSettings
 
     public init(
         name: String, project: String, isProduction: Bool = false,
         engine: EngineSettings, state: StateSettings,
-        services: [Service] = [], configs: ConfigSettings, database: Database? = nil, secrets: [Secret] = []
+        services: [Service] = [], configs: ConfigSettings, database: Database? = nil, secrets: [Secret] = [],
+        backups: BackupSettings = BackupSettings(root: "")
     ) {
         self.name = name
         self.project = project
@@ -31,9 +33,30 @@ public struct Environment: Hashable, Sendable, Codable {
         self.configs = configs
         self.database = database
         self.secrets = secrets
+        self.backups = backups
     }
 
     public func service(named name: String) -> Service? { services.first { $0.name == name } }
+}
+
+extension Environment {
+    /// As encoded, with one allowance: a snapshot a release kept before `backups` existed has none,
+    /// and reads with an empty root (the settings of the loaded environment are the ones used).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try container.decode(String.self, forKey: .name),
+            project: try container.decode(String.self, forKey: .project),
+            isProduction: try container.decode(Bool.self, forKey: .isProduction),
+            engine: try container.decode(EngineSettings.self, forKey: .engine),
+            state: try container.decode(StateSettings.self, forKey: .state),
+            services: try container.decode([Service].self, forKey: .services),
+            configs: try container.decode(ConfigSettings.self, forKey: .configs),
+            database: try container.decodeIfPresent(Database.self, forKey: .database),
+            secrets: try container.decode([Secret].self, forKey: .secrets),
+            backups: try container.decodeIfPresent(BackupSettings.self, forKey: .backups) ?? BackupSettings(root: "")
+        )
+    }
 }
 
 /// Where the Docker Engine API answers.

@@ -156,6 +156,17 @@ public enum EnvironmentSchema {
         ]
     )
 
+    public static let backups = ObjectSchema(
+        "Copies taken before an apply changes something: the database before a migration, a config file before it is rewritten. Files are mode 0600.",
+        [
+            .init("root", .string("The host directory of this environment's backups, relative to the project (default .berth/backups/ENV).")),
+            .init("keep", .integer(
+                description: "The files of this many newest releases that took backups are kept; older ones are deleted (default \(BackupSettings.defaultKeep)).",
+                minimum: 1, maximum: 10_000
+            )),
+        ]
+    )
+
     public static let environment = ObjectSchema(
         "A Berth environment: the desired state of one deployment.",
         [
@@ -168,6 +179,7 @@ public enum EnvironmentSchema {
             .init("configs", .object(configs)),
             .init("database", .object(database)),
             .init("secrets", .map(values: .object(secret), description: "Secrets by name.", keyPattern: namePattern)),
+            .init("backups", .object(backups)),
         ]
     )
 }

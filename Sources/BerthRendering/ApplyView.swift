@@ -141,6 +141,14 @@ public struct ProgressView: Sendable {
             return json ? message("warning", text) : style.yellow("warning: \(text)") + "\n"
         case .plan(let plan):
             return json ? line(["event": .string("plan"), "actions": .int(plan.actions.count), "fingerprint": .string(plan.fingerprint)]) : ""
+        case .backup(let backup):
+            if json {
+                return line([
+                    "event": .string("backup"), "id": .string(backup.id), "kind": .string(backup.kind.rawValue), "path": .string(backup.path),
+                    "sha256": .string(backup.sha256), "size": .int(backup.size),
+                ])
+            }
+            return "  backup \(backup.id): \(backup.kind.rawValue) \(backup.resource), \(ByteSize.text(backup.size)), \(backup.path)\n"
         }
     }
 

@@ -35,6 +35,7 @@ public struct EnvironmentView: Sendable {
             ]),
             "database": env.database.map(database),
             "secrets": .object(env.secrets.map { JSONValue.Member($0.name, secret($0)) }),
+            "backups": .object(["root": .string(path(env.backups.root)), "keep": .int(env.backups.keep)]),
         ])
     }
 

@@ -7,21 +7,24 @@ import Foundation
 public struct ReleasesView: Sendable {
     let environment: String
     let releases: [Release]
+    /// Paths of backups whose file is gone (deleted past `backups.keep`, or by hand).
+    let missing: Set<String>
 
-    public init(environment: String, releases: [Release]) {
+    public init(environment: String, releases: [Release], missing: Set<String> = []) {
         self.environment = environment
         self.releases = releases
+        self.missing = missing
     }
 
     public func json() -> JSONValue {
         .object([
             "format_version": .string("1"),
             "environment": .string(environment),
-            "releases": .array(releases.map(Self.json)),
+            "releases": .array(releases.map { Self.json($0, missing: missing) }),
         ])
     }
 
-    static func json(_ release: Release) -> JSONValue {
+    static func json(_ release: Release, missing: Set<String> = []) -> JSONValue {
         let manifest = release.manifest
         return .object([
             "number": .int(release.number),
@@ -47,7 +50,7 @@ public struct ReleasesView: Sendable {
             "backups": .array(release.backups.map {
                 .object([
                     "id": .string($0.id), "kind": .string($0.kind.rawValue), "resource": .string($0.resource), "path": .string($0.path),
-                    "sha256": .string($0.sha256), "size": .int($0.size),
+                    "sha256": .string($0.sha256), "size": .int($0.size), "present": .bool(!missing.contains($0.path)),
                 ])
             }),
         ])
@@ -68,7 +71,10 @@ public struct ReleasesView: Sendable {
             if let last = release.manifest.migrations.last {
                 out += "    migrations: \(release.manifest.migrations.count), up to \(last.version)\n"
             }
-            for backup in release.backups { out += "    backup \(backup.id): \(backup.kind.rawValue) \(backup.resource), \(backup.size) bytes, \(backup.path)\n" }
+            for backup in release.backups {
+                let gone = missing.contains(backup.path) ? " (file deleted)" : ""
+                out += "    backup \(backup.id): \(backup.kind.rawValue) \(backup.resource), \(ByteSize.text(backup.size)), \(backup.path)\(gone)\n"
+            }
         }
         return out
     }

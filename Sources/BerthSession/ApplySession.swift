@@ -13,7 +13,10 @@ import Foundation
 /// 3. Mark applies that a killed process left running as interrupted.
 /// 4. Observe and plan afresh; with a saved plan, refuse it when its fingerprint no longer matches.
 /// 5. Refuse a plan with problems; do nothing for an empty one; ask for confirmation.
-/// 6. Record the plan in the journal, run the executor, record every outcome, release the lock.
+/// 6. Back up what the plan changes for good (the database before a migration, a config file before
+///    it is rewritten); a backup that fails stops the apply here.
+/// 7. Record the plan in the journal, run the executor, record every outcome and the release (with
+///    its backups), delete backups past `backups.keep`, release the lock.
 public struct ApplySession: Sendable {
     public struct Options: Sendable {
         public var environment: String
@@ -91,18 +94,11 @@ public struct ApplySession: Sendable {
         let key = Self.key(environment)
         let store = try context.stateStore(environment.state.store, resolution.secrets)
         let lock = EnvironmentLock(store: store, key: key, context: context)
-        try await lock.acquire(timeout: timeout)
-        let outcome: Result<Value, SessionError>
-        do throws(SessionError) {
-            let lease = lock.keepAlive(on: try context.stateStore(environment.state.store, resolution.secrets))
-            defer { lease.stop() }
+        let renewals = { () throws(SessionError) in try context.stateStore(environment.state.store, resolution.secrets) }
+        return try await lock.holding(timeout: timeout, renewals: renewals) { lease throws(SessionError) in
             await recoverInterrupted(store, key: key)
-            outcome = .success(try await body(store, lease))
-        } catch {
-            outcome = .failure(error)
+            return try await body(store, lease)
         }
-        await lock.release()
-        return try outcome.get()
     }
 
     /// Everything an apply does while it holds the environment's lock.
@@ -144,6 +140,9 @@ public struct ApplySession: Sendable {
         let key = Self.key(environment)
         context.events.notice(.plan(plan))
         if let confirm = options.confirm, let refusal = await confirm(plan) { return .declined(plan, reason: refusal) }
+        let backups = try await Backups.take(
+            before: plan, environment: environment, resolution: resolution, store: store, key: key, context: context
+        )
 
         let connection = MigrationConnection(
             location: environment.database?.location, secrets: resolution.secrets, clock: context.clock, open: context.database
@@ -161,7 +160,8 @@ public struct ApplySession: Sendable {
         )
         let report = await executor.execute(plan, inputs: inputs, observer: journal, halt: { lease.lost })
         let status = await journal.finish(report)
-        let release = await recordRelease(report, resolution: resolution, store: store, key: key, applyID: journal.id, backups: [], note: note)
+        let release = await recordRelease(report, resolution: resolution, store: store, key: key, applyID: journal.id, backups: backups, note: note)
+        if !backups.isEmpty { await Backups.prune(environment, store: store, key: key, context: context) }
         return .applied(Applied(plan: plan, report: report, id: journal.id, status: status, release: release))
     }
 

@@ -36,6 +36,8 @@ public struct Context: Sendable {
     public var events: any SessionEvents
     /// The project's version control, for the commit a release records and the notes between two.
     public var revision: any ProjectRevision
+    /// Where the copies taken before an apply changes something go, and how a database is put back.
+    public var backups: any BackupDriver
 
     public init(
         project: String, currentDirectory: String, fileSystem: any FileSystem, variables: [String: String],
@@ -45,7 +47,7 @@ public struct Context: Sendable {
         history: any MigrationHistory, health: any HealthProbe, ports: any PortProbe, configs: any ConfigFiles,
         clock: any BerthClock, nameConflicts: any NameConflictPolicy, owner: LockOwner,
         isProcessRunning: @escaping @Sendable (_ pid: Int32) -> Bool, events: any SessionEvents,
-        revision: any ProjectRevision = NoRevision()
+        revision: any ProjectRevision = NoRevision(), backups: any BackupDriver
     ) {
         self.project = project
         self.currentDirectory = currentDirectory
@@ -64,6 +66,7 @@ public struct Context: Sendable {
         self.isProcessRunning = isProcessRunning
         self.events = events
         self.revision = revision
+        self.backups = backups
     }
 }
 
@@ -82,6 +85,8 @@ public enum SessionNotice: Hashable, Sendable {
     case warning(String)
     /// The plan an apply is about to carry out.
     case plan(Plan)
+    /// A copy taken before the apply changed anything.
+    case backup(Backup)
 }
 
 /// A session that failed before or instead of applying: what to tell people, every problem at once.

@@ -86,6 +86,25 @@ public struct EnvironmentLock: Sendable {
         return keeper
     }
 
+    /// Takes the lock (waiting up to `timeout`), runs `body` while a lease renewed on a store connection
+    /// of its own (`renewals`) keeps it, and gives the lock back however `body` ends.
+    func holding<Value>(
+        timeout: Duration, renewals: () throws(SessionError) -> any StateStore,
+        _ body: (LeaseKeeper) async throws(SessionError) -> Value
+    ) async throws(SessionError) -> Value {
+        try await acquire(timeout: timeout)
+        let outcome: Result<Value, SessionError>
+        do throws(SessionError) {
+            let lease = keepAlive(on: try renewals())
+            defer { lease.stop() }
+            outcome = .success(try await body(lease))
+        } catch {
+            outcome = .failure(error)
+        }
+        await release()
+        return try outcome.get()
+    }
+
     func release() async {
         let store = self.store, key = self.key, owner = context.owner
         await Blocking.run("berth-lock") { try? store.releaseLock(environment: key, owner: owner) }

@@ -7,6 +7,8 @@
 //   swift run -c release berth-bench observe --services 30 /tmp/obs   (30 converged services on the engine in $BERTH_ENGINE)
 //   swift run -c release berth-bench apply --services 30 --parallelism 8 /tmp/app   (a cold apply against the bare API)
 //   swift run -c release berth-bench migrate --services 100 /tmp/mig   (100 migrations on $BERTH_TEST_POSTGRES_URL against psql)
+//   swift run -c release berth-bench backup --megabytes 10 --runs 7 /tmp/bk   (an apply with a migration, with and without
+//                                                                              the backup; SQLite, and $BERTH_TEST_POSTGRES_URL)
 //
 // Each prints the median and best wall time over the runs and the process's peak resident memory;
 // run load and events as separate processes so that each peak is its own.
@@ -169,6 +171,7 @@ func main() async throws {
     let services = option("--services", default: 10_000)
     let runs = option("--runs", default: 5)
     let parallelism = option("--parallelism", default: 4)
+    let megabytes = option("--megabytes", default: 10)
     guard arguments.count == 2 || (["plan", "parts"].contains(arguments.first) && arguments.count == 1) else {
         print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
         exit(2)
@@ -215,6 +218,8 @@ func main() async throws {
         try await RollbackBenchmark.run(runs: runs, engineHost: engine, directory: project)
     case "migrate":
         try MigrateBenchmark.run(migrations: services, runs: runs, directory: project)
+    case "backup":
+        try await BackupBenchmark.run(megabytes: megabytes, runs: runs, directory: project)
     case "load":
         let loader = ProjectLoader(project: project, currentDirectory: "/")
         try measure("berth load", runs: runs) {

@@ -340,9 +340,16 @@ struct ApplyCommandTests {
             }
             let needle = Data(secret.utf8)
             #expect(try Data(contentsOf: URL(fileURLWithPath: saved)).range(of: needle) == nil, "the saved plan holds the secret")
-            // The state store and everything else Berth keeps (journal files of SQLite included), but the rendered config.
+            // The state store and everything else Berth keeps (journal files of SQLite included), but the rendered config
+            // and the backups, which hold what the files held: those are private to their owner.
             let kept = try FileManager.default.subpathsOfDirectory(atPath: project.root + "/.berth")
-                .filter { !$0.hasPrefix("configs") }
+                .filter { !$0.hasPrefix("configs") && !$0.hasPrefix("backups") }
+            let backups = project.root + "/.berth/backups"
+            for file in try FileManager.default.subpathsOfDirectory(atPath: backups) {
+                let attributes = try FileManager.default.attributesOfItem(atPath: backups + "/" + file)
+                let mode = attributes[.posixPermissions] as? Int
+                #expect(mode == (attributes[.type] as? FileAttributeType == .typeDirectory ? 0o700 : 0o600), ".berth/backups/\(file)")
+            }
             #expect(kept.contains("state.sqlite"))
             for file in kept {
                 var isDirectory: ObjCBool = false

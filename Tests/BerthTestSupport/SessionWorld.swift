@@ -19,6 +19,9 @@ public final class SessionWorld: Sendable {
     public let root: String
     public let engine: InMemoryEngine
     public let store = InMemoryStateStore()
+    /// The backups double; with `liveBackups`, the context has the host's driver instead (real files, pg_dump).
+    public let backups = InMemoryBackups()
+    private let backupDriver: any BackupDriver
     public let health: InMemoryHealthProbe
     public let ports = InMemoryPortProbe()
     public let clock = TestClock()
@@ -32,7 +35,10 @@ public final class SessionWorld: Sendable {
 
     /// - Parameter environment: the text of `environments/dev.yaml`; the default has one web replica on
     ///   127.0.0.1:18080 with an HTTP health check, a config with a secret, and one SQLite migration.
-    public init(environment: String = SessionWorld.defaultEnvironment, variables: [String: String] = ["SESSION_TOKEN": secret]) throws {
+    /// - Parameter liveBackups: back up with the host's driver (files under the project, pg_dump) instead of the double.
+    public init(
+        environment: String = SessionWorld.defaultEnvironment, variables: [String: String] = ["SESSION_TOKEN": secret], liveBackups: Bool = false
+    ) throws {
         root = NSTemporaryDirectory() + "berth-session-" + UUID().uuidString.lowercased()
         let files: [String: String] = [
             "environments/dev.yaml": environment,
@@ -47,6 +53,7 @@ public final class SessionWorld: Sendable {
         engine = InMemoryEngine(images: [ImageSummary(id: "sha256:1", repoTags: [Self.webImage])])
         health = InMemoryHealthProbe(["127.0.0.1:18080": [.healthy(status: 200)]])
         self.variables = Mutex(variables)
+        backupDriver = liveBackups ? LocalBackupDriver(variables: ProcessInfo.processInfo.environment) : backups
     }
 
     deinit {
@@ -113,7 +120,8 @@ public final class SessionWorld: Sendable {
             stateStore: { _, _ in store },
             history: SQLMigrationHistory(), health: health, ports: ports, configs: ConfigWriter(), clock: clock,
             nameConflicts: AdoptIdenticalContainer(attempts: 2), owner: owner,
-            isProcessRunning: { [self] pid in runningPids.withLock { $0.contains(pid) } }, events: events ?? self.events
+            isProcessRunning: { [self] pid in runningPids.withLock { $0.contains(pid) } }, events: events ?? self.events,
+            backups: backupDriver
         )
     }
 }
@@ -135,6 +143,7 @@ public final class RecordingEvents: SessionEvents {
         case .interruptedApply(_, let id, _): text = "interrupted \(id)"
         case .warning(let message): text = "warning \(message)"
         case .plan(let plan): text = "plan \(plan.actions.count)"
+        case .backup(let backup): text = "backup \(backup.id)"
         }
         lines.withLock { $0.append("notice " + text) }
     }

@@ -12,10 +12,11 @@ BERTH_PG_PORT=${BERTH_PG_PORT:-54329}
 
 # Debian packages the project needs: libyaml/SQLite headers for the build, Podman with runc
 # (crun fails here: "cgroups in hybrid mode not supported"), a static busybox for offline
-# images, PostgreSQL for the state store tests.
+# images, PostgreSQL for the state store tests, and its client programs (pg_dump, pg_restore,
+# psql: backups and restores; the server package brings a versioned client, this names it).
 BERTH_PACKAGES=(
   libyaml-dev pkg-config libsqlite3-dev sqlite3 libpq-dev curl ca-certificates
-  podman runc busybox-static postgresql
+  podman runc busybox-static postgresql postgresql-client
 )
 
 _BERTH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -250,7 +251,7 @@ _berth_pg_init() {
 # berth, may create databases) owning database berth. Reuses a running cluster, re-initialises a
 # broken one. Exports BERTH_TEST_POSTGRES_URL.
 ensure_postgres() {
-  ensure_packages postgresql
+  ensure_packages postgresql postgresql-client
   export BERTH_TEST_POSTGRES_URL="postgres://berth:berth@127.0.0.1:$BERTH_PG_PORT/berth"
   if _berth_pg_login_ok; then
     return 0

@@ -1,7 +1,4 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import BerthCore
 import BerthPlan
 import BerthSession
@@ -81,15 +78,6 @@ struct ApplyCommand: AsyncParsableCommand {
 
     /// Shows the plan and asks on a terminal; refuses without one.
     static func confirm(_ plan: Plan, console: Console, json: Bool) async -> String? {
-        guard isatty(STDIN_FILENO) == 1 else { return "refusing to apply without --yes: standard input is not a terminal" }
-        console.error("\nApply these \(plan.actions.count) actions? Type yes to go on: ")
-        guard readLine()?.trimmingSpaces() == "yes" else { return "not confirmed" }
-        return nil
-    }
-}
-
-private extension String {
-    func trimmingSpaces() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\n" }.reversed())
+        Confirmation.ask("Apply these \(plan.actions.count) actions?", verb: "apply", console: console)
     }
 }

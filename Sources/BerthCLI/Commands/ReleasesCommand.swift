@@ -37,7 +37,8 @@ struct ReleasesCommand: ParsableCommand {
         } catch {
             throw error.report(on: console)
         }
-        let view = ReleasesView(environment: env, releases: releases)
+        let paths = Set(releases.flatMap { $0.backups.map(\.path) })
+        let view = ReleasesView(environment: env, releases: releases, missing: paths.filter { !context.backups.exists($0) })
         console.output(json ? view.json().jsonText() : view.text())
     }
 }
