@@ -130,8 +130,9 @@ struct LoadSession {
             }
         let file = context.environmentFile(name)
         var environment: Environment?
-        if let tree = resolve(name, chain: [], diagnostics: &diagnostics) {
-            var decoder = EnvironmentDecoder(name: name, context: context)
+        var removals = Removals()
+        if let tree = resolve(name, chain: [], diagnostics: &diagnostics, removals: &removals) {
+            var decoder = EnvironmentDecoder(name: name, context: context, removals: removals)
             environment = decoder.decode(tree)
             diagnostics += decoder.diagnostics
         }
@@ -142,8 +143,11 @@ struct LoadSession {
         )
     }
 
-    /// The file's tree laid over the tree of what it extends; nil when a file in the chain cannot be read.
-    private mutating func resolve(_ name: String, chain: [String], diagnostics: inout [Diagnostic]) -> YAMLNode? {
+    /// The file's tree laid over the tree of what it extends, with the keys its nulls removed; nil when a
+    /// file in the chain cannot be read.
+    private mutating func resolve(
+        _ name: String, chain: [String], diagnostics: inout [Diagnostic], removals: inout Removals
+    ) -> YAMLNode? {
         let path = context.environmentFile(name)
         let display = context.display(path)
         let result = parse(path, display: display)
@@ -185,8 +189,8 @@ struct LoadSession {
             ))
             return nil
         }
-        guard let base = resolve(parent, chain: chain + [name], diagnostics: &diagnostics) else { return nil }
-        return own.overlaid(on: base, schema: .object(EnvironmentSchema.environment))
+        guard let base = resolve(parent, chain: chain + [name], diagnostics: &diagnostics, removals: &removals) else { return nil }
+        return own.overlaid(on: base, schema: .object(EnvironmentSchema.environment), removals: &removals)
     }
 
     private mutating func parse(_ path: String, display: String) -> YAMLParser.Result {
