@@ -139,6 +139,21 @@ import BerthCore
         #expect(clash.diagnostics.map(\.message) == ["services.b.ports[0]: host port 80/tcp is already published by services.a.ports[0] (line 4)"])
     }
 
+    @Test("did you mean: a key a few edits from a known one is suggested, a long key is compared in a band of its length")
+    func suggestions() throws {
+        func unknown(_ key: String) throws -> [String] {
+            try load(["dev.yaml": "services:\n  web:\n    image: localhost/web:1\n    \(key): 1\n"]).diagnostics.map(\.message)
+        }
+        #expect(try unknown("replcias") == ["services.web: unknown key 'replcias'; did you mean 'replicas'?"])
+        #expect(try unknown("REPLICAS") == ["services.web: unknown key 'REPLICAS'; did you mean 'replicas'?"])
+        #expect(try unknown("rep") == ["services.web: unknown key 'rep'"])
+        // Two secret names of 200,000 letters, one apart at the end: the use is suggested the declared one.
+        let long = String(repeating: "k", count: 200_000)
+        // (A key longer than 1024 characters is written as an explicit key, `? KEY`.)
+        let result = try load(["dev.yaml": "secrets:\n  ? \(long)a\n  : { env: X }\nservices:\n  web:\n    image: localhost/web:1\n    environment:\n      A: { secret: \(long)b }\n"])
+        #expect(result.diagnostics.contains { $0.message.hasSuffix("; did you mean '\(long)a'? (declared: \(long)a)") })
+    }
+
     @Test("command as a string is split as a shell would")
     func commandString() throws {
         let env = try #require(try load(["dev.yaml": "services:\n  w:\n    image: localhost/w:1\n    command: sh -c 'echo \"hi there\"'\n"]).environment)
