@@ -11,9 +11,11 @@ public protocol FileSystem: Sendable {
     func readFile(atPath path: String) throws(FileSystemError) -> [UInt8]
     func fileExists(atPath path: String) -> Bool
     func directoryExists(atPath path: String) -> Bool
-    /// Entry names, sorted.
-    func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String]
-    /// The path with every symbolic link resolved, for an existing file; nil otherwise.
+    /// Entry names as the file system holds them, sorted. A name need not be UTF-8 text: each caller
+    /// says what one that is not means, rather than have it vanish or change into another name.
+    func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [FileName]
+    /// The path with every symbolic link resolved, for an existing file; nil otherwise. A path that is
+    /// not UTF-8 text comes as `FileName` shows it, fit to compare and to show, not to open.
     func resolvingSymlinks(_ path: String) -> String?
     /// The permission bits of a regular file; nil when there is none.
     func fileMode(atPath path: String) -> Int?
@@ -50,6 +52,43 @@ extension FileSystem {
         if fileExists(atPath: path) { return .regular }
         return directoryExists(atPath: path) ? .directory : .missing
     }
+}
+
+/// A name in a folder (or a path) as the file system holds it: bytes, nearly always UTF-8 text, but on
+/// Linux any bytes but `/` and NUL (a name written in Latin-1 on another machine, `caf\xE9.conf`).
+public struct FileName: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var bytes: [UInt8]
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    public init(_ text: String) { bytes = Array(text.utf8) }
+
+    /// The name as text; nil when its bytes are not UTF-8.
+    public var text: String? { String(validating: bytes, as: UTF8.self) }
+
+    /// The name as messages show it: its text, with each byte that is not part of UTF-8 text written
+    /// `\xE9`. ASCII stays as it is, so a name that ends in `.yaml` still does when shown.
+    public var description: String {
+        if let text { return text }
+        var out = ""
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            let length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
+            if length > 0, index + length <= bytes.count,
+               let scalar = String(validating: bytes[index..<(index + length)], as: UTF8.self) {
+                out += scalar
+                index += length
+            } else {
+                // Never ASCII, so always two digits.
+                out += "\\x" + String(lead, radix: 16, uppercase: true)
+                index += 1
+            }
+        }
+        return out
+    }
+
+    public static func < (lhs: FileName, rhs: FileName) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
 }
 
 public struct FileSystemError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -106,15 +145,14 @@ public struct LocalFileSystem: FileSystem {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    public func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
+    public func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [FileName] {
         guard let directory = opendir(path) else { throw FileSystemError(path: path, reason: Self.lastError()) }
         defer { closedir(directory) }
-        var names: [String] = []
+        var names: [FileName] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
+            // The name's own bytes, up to its NUL: `String(cString:)` would change bytes that are not UTF-8.
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in FileName(bytes: Array(raw.prefix { $0 != 0 })) }
+            if name.bytes != [0x2E] && name.bytes != [0x2E, 0x2E] { names.append(name) }
         }
         return names.sorted()
     }
@@ -131,7 +169,7 @@ public struct LocalFileSystem: FileSystem {
         guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return .missing }
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink(path, &buffer, buffer.count - 1)
-        let target = count > 0 ? String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+        let target = count > 0 ? FileName(bytes: buffer.prefix(count).map { UInt8(bitPattern: $0) }).description : "?"
         return .danglingLink(target: target)
     }
 
@@ -149,7 +187,7 @@ public struct LocalFileSystem: FileSystem {
     public func resolvingSymlinks(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
-        return String(cString: resolved)
+        return FileName(bytes: Array(UnsafeBufferPointer(start: resolved, count: strlen(resolved))).map { UInt8(bitPattern: $0) }).description
     }
 
     /// The current directory, for making a relative project path absolute.
@@ -182,13 +220,13 @@ public struct InMemoryFileSystem: FileSystem {
         return files.keys.contains { $0.hasPrefix(prefix) }
     }
 
-    public func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
+    public func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [FileName] {
         let prefix = Paths.normalize(path) + "/"
         let names = Set(files.keys.filter { $0.hasPrefix(prefix) }.compactMap {
             $0.dropFirst(prefix.count).split(separator: "/").first.map(String.init)
         })
         guard !names.isEmpty else { throw FileSystemError(path: path, reason: "No such file or directory") }
-        return names.sorted()
+        return names.map(FileName.init).sorted()
     }
 
     public func resolvingSymlinks(_ path: String) -> String? {

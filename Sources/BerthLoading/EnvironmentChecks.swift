@@ -24,7 +24,6 @@ struct EnvironmentChecks {
 
     private struct Binding {
         var service: String
-        var hostIP: String?
         var location: SourceLocation
         /// The place in the service's `ports` list.
         var item: Int
@@ -35,8 +34,9 @@ struct EnvironmentChecks {
     private var edges: [String: [Edge]] = [:]
     private var healthchecked: Set<String> = []
     private var declared: [String] = []
-    /// Host ports actually bound, by protocol and port: a replica binds one port of its range.
-    private var bindings: [Int: [Binding]] = [:]
+    /// Host ports actually bound (a replica binds one port of its range), filed by position in `bindings`.
+    private var bound = HostPortIndex()
+    private var bindings: [Binding] = []
     private var portConflicts: [Diagnostic] = []
 
     mutating func declare(service: String, hasHealthcheck: Bool) {
@@ -55,17 +55,19 @@ struct EnvironmentChecks {
     mutating func publish(_ mapping: PortMapping, service: String, replicas: Int, at location: SourceLocation, port item: Int) {
         guard let hostPorts = mapping.hostPorts else { return }
         let used = hostPorts.lowerBound..<(hostPorts.lowerBound + min(replicas, hostPorts.count))
+        let binding = Binding(service: service, location: location, item: item)
+        bindings.append(binding)
         for port in used {
-            let key = port * 2 + (mapping.protocol == .tcp ? 0 : 1)
-            let binding = Binding(service: service, hostIP: mapping.hostIP, location: location, item: item)
-            if let other = bindings[key]?.first(where: { PortMapping.addressesOverlap($0.hostIP, mapping.hostIP) }) {
+            let hostPort = HostPort(hostIP: mapping.hostIP, port: port, protocol: mapping.protocol.rawValue)
+            if let position = bound.first(overlapping: hostPort) {
+                let other = bindings[position]
                 portConflicts.append(.error(
                     at: location,
                     "\(binding.path): host port \(port)/\(mapping.protocol.rawValue) is already published by \(other.path) (line \(other.location.line))"
                 ))
                 return
             }
-            bindings[key, default: []].append(binding)
+            bound.file(bindings.count - 1, under: hostPort)
         }
     }
 

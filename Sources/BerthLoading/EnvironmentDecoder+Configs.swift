@@ -92,7 +92,8 @@ extension EnvironmentDecoder {
                 checkPlaceholders(resolved, values: valueLocations, path: fields.path("values"))
             } else {
                 let problem = kind.notAFile ?? "is not a regular file"
-                reader.error(templateNode.location, fields.path("template"), "the template '\(written)' \(problem) (\(context.display(resolved)))")
+                let note = kind == .missing ? context.undecodableNames(besides: resolved) : ""
+                reader.error(templateNode.location, fields.path("template"), "the template '\(written)' \(problem) (\(context.display(resolved)))\(note)")
             }
         }
 

@@ -221,6 +221,7 @@ extension EnvironmentDecoder {
             }
             guard let name = reader.string(sourceNode, itemPath) else { continue }
             guard scope.configNames.contains(name) else {
+                if noteRemovedUse(of: ["configs", "files", name], kind: "config", by: itemPath, verb: "mount") { continue }
                 reader.error(
                     sourceNode.location, itemPath,
                     "unknown config '\(name)'\(Suggestion.didYouMean(name, in: scope.configNames)) (configs are declared under configs.files)"
@@ -363,6 +364,7 @@ extension EnvironmentDecoder {
                 }
             } else {
                 guard scope.serviceNames.contains(entry.name) else {
+                    if noteRemovedUse(of: ["services", entry.name], kind: "service", by: entryPath(), verb: "depend on") { continue }
                     reader.error(
                         entry.location, entryPath(),
                         "depends on '\(entry.name)', which is not a service\(Suggestion.didYouMean(entry.name, in: scope.serviceNames))"

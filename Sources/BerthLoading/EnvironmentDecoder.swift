@@ -9,11 +9,16 @@ import BerthCore
 struct EnvironmentDecoder {
     let name: String
     let context: LoadContext
+    /// What the nulls of the environment's files removed from their bases.
+    let removals: Removals
     var reader = NodeReader()
+    /// Uses of what a null removed, reported at the null once every use is known.
+    private var removedUses: [RemovedUse] = []
 
-    init(name: String, context: LoadContext) {
+    init(name: String, context: LoadContext, removals: Removals = Removals()) {
         self.name = name
         self.context = context
+        self.removals = removals
     }
 
     var diagnostics: [Diagnostic] { reader.diagnostics }
@@ -57,6 +62,7 @@ struct EnvironmentDecoder {
             reader.add(contentsOf: checks.findPortConflicts())
             services.sort { $0.name < $1.name }
         }
+        reportRemovedUses()
 
         guard !reader.diagnostics.hasErrors, let state, let configs = Optional(configs) else { return nil }
         return Environment(
@@ -159,6 +165,7 @@ struct EnvironmentDecoder {
         func namePath() -> String { NodeReader.join(path(), "secret") }
         guard let name = reader.string(nameNode, namePath()) else { return nil }
         guard secrets.contains(name) else {
+            if noteRemovedUse(of: ["secrets", name], kind: "secret", by: namePath(), verb: "use") { return nil }
             let declared = secrets.isEmpty ? "no secrets are declared" : "declared: \(secrets.sorted().joined(separator: ", "))"
             reader.error(
                 nameNode.location, namePath(),
@@ -268,6 +275,59 @@ struct EnvironmentDecoder {
             return nil
         }
         return resolved
+    }
+
+    // MARK: Removed by a null
+
+    private struct RemovedUse {
+        var removal: Removals.Removal
+        /// What was removed: "secret", "config", "service".
+        var kind: String
+        var name: String
+        /// The key path of the use.
+        var use: String
+        /// What the use does with it, as a verb in the plural: "use", "mount", "depend on".
+        var verb: String
+    }
+
+    /// Whether a null removed `path` (`["secrets", "db_password"]`), which the key `use` names; if so the
+    /// use is kept, to be reported at the null, where the mistake is: the use may be right in the file it
+    /// is written in, for the other environments that extend it.
+    mutating func noteRemovedUse(of path: [String], kind: String, by use: @autoclosure () -> String, verb: String) -> Bool {
+        guard let removal = removals.removal(of: path), let name = path.last else { return false }
+        removedUses.append(RemovedUse(removal: removal, kind: kind, name: name, use: use(), verb: verb))
+        return true
+    }
+
+    /// One error at each null for each thing it removed that is still used, naming the uses.
+    private mutating func reportRemovedUses() {
+        struct Removed: Hashable {
+            var removal: Removals.Removal
+            var name: String
+        }
+        var groups: [Removed: [RemovedUse]] = [:]
+        var order: [Removed] = []
+        for use in removedUses {
+            let removed = Removed(removal: use.removal, name: use.name)
+            if groups[removed] == nil { order.append(removed) }
+            groups[removed, default: []].append(use)
+        }
+        for removed in order {
+            guard let uses = groups[removed], let first = uses.first else { continue }
+            let path = removed.removal.path
+            let what = path.count > 1 && path.last == removed.name ? "this \(first.kind)" : "the \(first.kind) '\(removed.name)'"
+            let names = uses.map(\.use)
+            let listed = names.count <= 3 ? names : names.prefix(3) + ["\(names.count - 3) more"]
+            let users = listed.dropLast().joined(separator: ", ") + (listed.count > 1 ? " and " : "") + (listed.last ?? "")
+            let verb = names.count == 1 ? Self.singular(first.verb) : first.verb
+            reader.error(removed.removal.location, path.joined(separator: "."), "null removes \(what), but \(users) still \(verb) it")
+        }
+    }
+
+    /// "use" -> "uses", "depend on" -> "depends on".
+    private static func singular(_ verb: String) -> String {
+        guard let space = verb.firstIndex(of: " ") else { return verb + "s" }
+        return verb[..<space] + "s" + verb[space...]
     }
 
     // MARK: Engine, state, database

@@ -20,4 +20,16 @@ struct LoadContext: Sendable {
     }
 
     func environmentFile(_ name: String) -> String { environmentsDirectory + "/\(name).yaml" }
+
+    /// For a file that is not at `path`: the names in its folder that are not UTF-8 text, which no YAML
+    /// text can name, so that the file meant (`café.conf`, saved as Latin-1 `caf\xE9.conf`) is not
+    /// silently missed; "" when there are none.
+    func undecodableNames(besides path: String) -> String {
+        let folder = Paths.directory(of: path)
+        let names = ((try? fileSystem.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.text == nil }
+        guard !names.isEmpty else { return "" }
+        let shown = names.prefix(3).map(\.description).joined(separator: ", ") + (names.count > 3 ? " and \(names.count - 3) more" : "")
+        let what = names.count == 1 ? "a name that is" : "names that are"
+        return "; \(display(folder))/ holds \(what) not UTF-8 text, which no YAML file can name: \(shown); rename the one meant"
+    }
 }

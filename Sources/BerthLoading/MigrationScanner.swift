@@ -35,13 +35,20 @@ struct MigrationScanner {
     }
 
     mutating func scan(_ directory: String) -> [Migration] {
-        let entries: [String]
+        let listed: [FileName]
         do {
-            entries = try context.fileSystem.contentsOfDirectory(atPath: directory)
+            listed = try context.fileSystem.contentsOfDirectory(atPath: directory)
         } catch {
             diagnostics.append(.error(at: location, "database.migrations: cannot list \(context.display(directory)): \(error.reason)"))
             return []
         }
+        // A name that is not UTF-8 text cannot follow the pattern; shown with `\xE9` escapes, it is named as it is.
+        for file in listed where file.text == nil && file.description.lowercased().hasSuffix(".sql") {
+            diagnostics.append(.error(
+                at: location, "database.migrations: the name '\(file)' is not UTF-8 text; rename it V<version>__<description>.sql"
+            ))
+        }
+        let entries = listed.compactMap(\.text)
         var migrations: [MigrationVersion: (migration: Migration, file: String)] = [:]
         var undos: [(name: Name, file: String)] = []
         for file in entries where !file.hasSuffix(".sql") && file.lowercased().hasSuffix(".sql") {

@@ -32,16 +32,22 @@ public struct ProjectLoader: Sendable {
 
     /// The environments of the project: every `environments/*.yaml` but `base.yaml`, by name.
     public func environmentNames() throws(LoadError) -> [String] {
+        try environmentFiles().compactMap(\.text).map { String($0.dropLast(5)) }
+    }
+
+    /// Every `environments/*.yaml` but `base.yaml`, named as the folder holds it.
+    private func environmentFiles() throws(LoadError) -> [FileName] {
         guard context.fileSystem.directoryExists(atPath: context.environmentsDirectory) else {
             throw .noEnvironmentsDirectory(display(context.environmentsDirectory))
         }
-        let entries: [String]
+        let entries: [FileName]
         do {
             entries = try context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)
         } catch {
             throw .unreadable(error.description)
         }
-        return entries.filter { $0.hasSuffix(".yaml") && $0 != "base.yaml" }.map { String($0.dropLast(5)) }
+        // What a name shows keeps its ASCII, so a name that is not UTF-8 text but ends in .yaml is listed too.
+        return entries.filter { $0.description.hasSuffix(".yaml") && $0 != FileName("base.yaml") }
     }
 
     /// Loads one environment.
@@ -50,15 +56,34 @@ public struct ProjectLoader: Sendable {
         return try session.load(name, known: environmentNames())
     }
 
-    /// Loads every environment (or only `only`); files shared through `extends` are read once.
+    /// Loads every environment (or only `only`); files shared through `extends` are read once. A file
+    /// whose name is not UTF-8 text is an environment with an error.
     public func loadAll(only: String? = nil) throws(LoadError) -> [LoadResult] {
-        let names = try environmentNames()
+        let files = try environmentFiles()
+        let names = files.compactMap(\.text).map { String($0.dropLast(5)) }
         var session = LoadSession(context: context, parser: parser)
         if let only { return [try session.load(only, known: names)] }
-        guard !names.isEmpty else { throw .noEnvironments(display(context.environmentsDirectory)) }
+        guard !files.isEmpty else { throw .noEnvironments(display(context.environmentsDirectory)) }
         var results: [LoadResult] = []
-        for name in names { results.append(try session.load(name, known: names)) }
+        for file in files {
+            if let text = file.text {
+                results.append(try session.load(String(text.dropLast(5)), known: names))
+            } else {
+                results.append(undecodable(file))
+            }
+        }
         return results
+    }
+
+    /// An environment file whose name is not UTF-8 text names no environment a command can be given, and
+    /// no `extends:` can name it: it is not read, and its name, shown with `\xE9` escapes, must change.
+    private func undecodable(_ file: FileName) -> LoadResult {
+        let shown = display(context.environmentsDirectory + "/" + file.description)
+        let message = "the file's name is not UTF-8 text, and an environment is named by its file: rename it (lowercase letters, digits, '-' and '_')"
+        return LoadResult(
+            name: String(file.description.dropLast(5)), file: shown, environment: nil,
+            diagnostics: [.error(at: SourceLocation(file: shown, line: 1, column: 1), message)]
+        )
     }
 }
 
@@ -121,6 +146,7 @@ struct LoadSession {
         guard known.contains(name) else { throw .noSuchEnvironment(name, known: known) }
         // A `.yml` file beside the environments is never read: say so, rather than let it be ignored.
         var diagnostics: [Diagnostic] = ((try? context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)) ?? [])
+            .map(\.description)
             .filter { $0.hasSuffix(".yml") }
             .map { file in
                 .warning(
@@ -130,8 +156,9 @@ struct LoadSession {
             }
         let file = context.environmentFile(name)
         var environment: Environment?
-        if let tree = resolve(name, chain: [], diagnostics: &diagnostics) {
-            var decoder = EnvironmentDecoder(name: name, context: context)
+        var removals = Removals()
+        if let tree = resolve(name, chain: [], diagnostics: &diagnostics, removals: &removals) {
+            var decoder = EnvironmentDecoder(name: name, context: context, removals: removals)
             environment = decoder.decode(tree)
             diagnostics += decoder.diagnostics
         }
@@ -142,8 +169,11 @@ struct LoadSession {
         )
     }
 
-    /// The file's tree laid over the tree of what it extends; nil when a file in the chain cannot be read.
-    private mutating func resolve(_ name: String, chain: [String], diagnostics: inout [Diagnostic]) -> YAMLNode? {
+    /// The file's tree laid over the tree of what it extends, with the keys its nulls removed; nil when a
+    /// file in the chain cannot be read.
+    private mutating func resolve(
+        _ name: String, chain: [String], diagnostics: inout [Diagnostic], removals: inout Removals
+    ) -> YAMLNode? {
         let path = context.environmentFile(name)
         let display = context.display(path)
         let result = parse(path, display: display)
@@ -178,15 +208,15 @@ struct LoadSession {
         }
         guard parentKind == .regular else {
             let files = (try? context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)) ?? []
-            let names = files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+            let names = files.compactMap(\.text).filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
             diagnostics.append(.error(
                 at: extends.location,
                 "extends: there is no \(context.display(parentPath))\(Suggestion.didYouMean(parent, in: names))"
             ))
             return nil
         }
-        guard let base = resolve(parent, chain: chain + [name], diagnostics: &diagnostics) else { return nil }
-        return own.overlaid(on: base, schema: .object(EnvironmentSchema.environment))
+        guard let base = resolve(parent, chain: chain + [name], diagnostics: &diagnostics, removals: &removals) else { return nil }
+        return own.overlaid(on: base, schema: .object(EnvironmentSchema.environment), removals: &removals)
     }
 
     private mutating func parse(_ path: String, display: String) -> YAMLParser.Result {

@@ -117,11 +117,4 @@ public struct PortMapping: Hashable, Sendable, Codable, CustomStringConvertible 
             return octet.reduce(0) { $0 * 10 + Int($1 - 48) } <= 255
         }
     }
-
-    /// Whether two host addresses can collide on a port (the same, or one binds every address).
-    public static func addressesOverlap(_ a: String?, _ b: String?) -> Bool {
-        let any: Set<String> = ["0.0.0.0", "::"]
-        guard let a, let b, !any.contains(a), !any.contains(b) else { return true }
-        return a == b
-    }
 }

@@ -18,9 +18,11 @@ public struct Preflight: Hashable, Sendable {
     public static func needs(_ plan: Plan) -> (images: [String], ports: [HostPort]) {
         var images: [String] = []
         var ports: [HostPort] = []
+        var seenImages: Set<String> = []
+        var seenPorts: Set<HostPort> = []
         for case .newContainer(let blueprint) in plan.actions.map(\.target) {
-            if !images.contains(blueprint.image) { images.append(blueprint.image) }
-            for port in blueprint.hostPorts where !ports.contains(port) { ports.append(port) }
+            if seenImages.insert(blueprint.image).inserted { images.append(blueprint.image) }
+            for port in blueprint.hostPorts where seenPorts.insert(port).inserted { ports.append(port) }
         }
         return (images, ports)
     }
@@ -30,6 +32,13 @@ public struct Preflight: Hashable, Sendable {
     public func check(_ plan: Plan, observed: ObservedState) -> Plan {
         var checked = plan
         let byID = Dictionary(plan.actions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Indexes, so that each port is a look-up, not a scan of every taken port and every container.
+        var taken = HostPortIndex()
+        for port in takenPorts { taken.file(0, under: port) }
+        var holders = HostPortIndex()
+        for (position, container) in observed.containers.enumerated() where container.isRunning {
+            for port in container.ports { holders.file(position, under: port) }
+        }
         for action in plan.actions {
             guard case .newContainer(let blueprint) = action.target else { continue }
             if !images.contains(where: { Comparison.sameImage(reported: $0, wanted: blueprint.image) }) {
@@ -37,13 +46,13 @@ public struct Preflight: Hashable, Sendable {
                     "\(action.resource): the image \(blueprint.image) is not in the container engine; Berth never pulls: build or load it on the engine's host first (podman load, docker load)"
                 )
             }
-            let taken = blueprint.hostPorts.filter { port in takenPorts.contains { $0.overlaps(port) } }
-            guard !taken.isEmpty else { continue }
+            let takenHere = blueprint.hostPorts.filter { taken.first(overlapping: $0) != nil }
+            guard !takenHere.isEmpty else { continue }
             let freedBefore = Self.containersFreed(before: action, in: byID)
-            for port in taken {
-                let holders = observed.containers.filter { $0.isRunning && $0.ports.contains { $0.overlaps(port) } }
-                if let holder = holders.first, freedBefore.contains(holder.id) { continue }
-                let who = holders.first.map { "the container \($0.name), which this plan does not stop first" } ?? "another process"
+            for port in takenHere {
+                let holder = holders.first(overlapping: port).map { observed.containers[$0] }
+                if let holder, freedBefore.contains(holder.id) { continue }
+                let who = holder.map { "the container \($0.name), which this plan does not stop first" } ?? "another process"
                 checked.problems.append("\(action.resource): host port \(port) is taken by \(who)")
             }
         }

@@ -113,6 +113,22 @@ import BerthTestSupport
         #expect(lines.contains { $0.hasSuffix("environments/dev.yaml: and 51 more") }, "\(lines.suffix(3))")
     }
 
+    @Test("an environment file whose name is not UTF-8 text is named with \\x escapes, and validate exits 1")
+    func undecodableName() async throws {
+        let root = TemporaryDirectory.make(prefix: "berth-names")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/environments", withIntermediateDirectories: true)
+        try "services:\n  web:\n    image: localhost/web:1\n".write(toFile: root + "/environments/dev.yaml", atomically: true, encoding: .utf8)
+        let path = Array((root + "/environments/d").utf8) + [0xFF] + Array("v.yaml".utf8)
+        let fd = open(path.map { CChar(bitPattern: $0) } + [0], O_WRONLY | O_CREAT, 0o644)
+        #expect(fd >= 0)
+        close(fd)
+        let result = try await BerthProcess.run(["validate", "--project", root])
+        #expect(result.status == 1)
+        #expect(result.stdout == #"dev: valid (1 service, 0 configs, 0 migrations)"# + "\n" + #"d\xFFv: invalid (1 error)"# + "\n")
+        #expect(result.stderr.contains(root + #"/environments/d\xFFv.yaml:1:1: error: the file's name is not UTF-8 text"#), "\(result.stderr)")
+    }
+
     @Test("a folder without environments/ is a clear error")
     func noProject() async throws {
         let empty = TemporaryDirectory.make(prefix: "berth-empty")

@@ -139,6 +139,57 @@ import BerthCore
         #expect(clash.diagnostics.map(\.message) == ["services.b.ports[0]: host port 80/tcp is already published by services.a.ports[0] (line 4)"])
     }
 
+    /// The messages of an environment whose services are `(name, ports, replicas)`, in order.
+    func portMessages(_ services: [(String, [String], Int)]) throws -> [String] {
+        var text = "services:\n"
+        for (name, ports, replicas) in services {
+            text += "  \(name):\n    image: localhost/\(name):1\n    replicas: \(replicas)\n    ports: [\(ports.map { "\"\($0)\"" }.joined(separator: ", "))]\n"
+        }
+        return try load(["dev.yaml": text]).diagnostics.map(\.message)
+    }
+
+    @Test("host ports: every address meets the earliest holder; one address meets its own and every address's; protocols apart")
+    func portHolders() throws {
+        // a and b share 8000-8001 on two addresses; c on every address meets a, the earliest.
+        #expect(try portMessages([("a", ["127.0.0.1:8000-8001:80"], 2), ("b", ["127.0.0.2:8000-8001:80"], 2), ("c", ["0.0.0.0:8001:80"], 1)]) == [
+            "services.c.ports[0]: host port 8001/tcp is already published by services.a.ports[0] (line 5)",
+        ])
+        // After every address has a port, a single address meets it; '::' is every address too.
+        #expect(try portMessages([("a", ["[::]:8000:80"], 1), ("b", ["127.0.0.2:8000:80"], 1)]) == [
+            "services.b.ports[0]: host port 8000/tcp is already published by services.a.ports[0] (line 5)",
+        ])
+        // The same address meets its own holder, not another address's, at the first port they share.
+        #expect(try portMessages([("a", ["127.0.0.1:8000-8009:80"], 10), ("b", ["127.0.0.2:8005-8014:80"], 10), ("c", ["127.0.0.2:8010-8019:80"], 10)]) == [
+            "services.c.ports[0]: host port 8010/tcp is already published by services.b.ports[0] (line 9)",
+        ])
+        // TCP and UDP are apart; a range gives only as many ports as replicas bind.
+        #expect(try portMessages([("a", ["8000:80", "8000:80/udp"], 1), ("b", ["127.0.0.1:7999-8999:80"], 1)]) == [])
+    }
+
+    @Test("host ports: 400 ranges on 400 addresses are apart; one more on every address meets the first")
+    func manyPortHolders() throws {
+        let services = (0..<400).map { ("s\($0)", ["10.0.\($0 / 250).\($0 % 250 + 1):8000-8019:80"], 20) }
+        #expect(try portMessages(services) == [])
+        #expect(try portMessages(services + [("all", ["8010-8029:80"], 20)]) == [
+            "services.all.ports[0]: host port 8010/tcp is already published by services.s0.ports[0] (line 5)",
+        ])
+    }
+
+    @Test("did you mean: a key a few edits from a known one is suggested, a long key is compared in a band of its length")
+    func suggestions() throws {
+        func unknown(_ key: String) throws -> [String] {
+            try load(["dev.yaml": "services:\n  web:\n    image: localhost/web:1\n    \(key): 1\n"]).diagnostics.map(\.message)
+        }
+        #expect(try unknown("replcias") == ["services.web: unknown key 'replcias'; did you mean 'replicas'?"])
+        #expect(try unknown("REPLICAS") == ["services.web: unknown key 'REPLICAS'; did you mean 'replicas'?"])
+        #expect(try unknown("rep") == ["services.web: unknown key 'rep'"])
+        // Two secret names of 200,000 letters, one apart at the end: the use is suggested the declared one.
+        let long = String(repeating: "k", count: 200_000)
+        // (A key longer than 1024 characters is written as an explicit key, `? KEY`.)
+        let result = try load(["dev.yaml": "secrets:\n  ? \(long)a\n  : { env: X }\nservices:\n  web:\n    image: localhost/web:1\n    environment:\n      A: { secret: \(long)b }\n"])
+        #expect(result.diagnostics.contains { $0.message.hasSuffix("; did you mean '\(long)a'? (declared: \(long)a)") })
+    }
+
     @Test("command as a string is split as a shell would")
     func commandString() throws {
         let env = try #require(try load(["dev.yaml": "services:\n  w:\n    image: localhost/w:1\n    command: sh -c 'echo \"hi there\"'\n"]).environment)

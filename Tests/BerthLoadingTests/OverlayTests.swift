@@ -103,6 +103,42 @@ import BerthCore
         #expect(try loader.load("production").environment?.isProduction == true)
     }
 
+    /// The diagnostics of `name` in a project of `files`, by name under `environments/`.
+    func diagnostics(_ name: String, _ files: [String: String]) throws -> [String] {
+        let system = InMemoryFileSystem(files: Dictionary(uniqueKeysWithValues: files.map { ("/p/environments/\($0.key).yaml", $0.value) }))
+        return try ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: system).load(name).diagnostics.map(\.description)
+    }
+
+    @Test("a secret a null removed while a service still uses it is reported at the null, not at the use")
+    func removedSecretStillUsed() throws {
+        #expect(try diagnostics("dev", ["base": Self.base, "dev": "extends: base\nsecrets:\n  token: null\nservices:\n  web:\n    environment:\n      TOKEN: { secret: token }\n"]) == [
+            "environments/dev.yaml:3:10: error: secrets.token: null removes this secret, but services.web.environment.TOKEN.secret still uses it",
+        ])
+    }
+
+    @Test("the null nearest the environment is the one reported, and a secret declared again after a null is no mistake")
+    func removedThenDeclaredAgain() throws {
+        let files = [
+            "base": "services:\n  worker:\n    image: localhost/worker:1.0.0\n    environment:\n      TOKEN: { secret: token }\nsecrets:\n  token: { env: TOKEN }\n",
+            "mid": "extends: base\nsecrets:\n  token: null\n",
+            "again": "extends: mid\nsecrets:\n  token: { value: dev-only }\n",
+            "gone": "extends: again\nsecrets: null\n",
+        ]
+        #expect(try diagnostics("again", files) == [])
+        #expect(try diagnostics("gone", files) == [
+            "environments/gone.yaml:2:10: error: secrets: null removes the secret 'token', but services.worker.environment.TOKEN.secret still uses it",
+        ])
+    }
+
+    @Test("more than three uses of what a null removed are counted, not listed")
+    func manyUsesCounted() throws {
+        let uses = (1...5).map { "  s\($0):\n    image: localhost/s:1\n    depends_on: [db]\n" }.joined()
+        let files = ["base": "services:\n  db:\n    image: localhost/db:16\n" + uses, "dev": "extends: base\nservices:\n  db: ~\n"]
+        #expect(try diagnostics("dev", files) == [
+            "environments/dev.yaml:3:7: error: services.db: null removes this service, but services.s1.depends_on[0], services.s2.depends_on[0], services.s3.depends_on[0] and 2 more still depend on it",
+        ])
+    }
+
     @Test("problems inherited from a base are reported at the base's lines")
     func baseLocations() throws {
         let result = try load("extends: base\n", base: "services:\n  web:\n    image: localhost/web:1.0.0\n    replicas: many\n")

@@ -17,6 +17,18 @@ import BerthModel
         #expect(Duration.milliseconds(1500).seconds == 1.5)
     }
 
+    @Test("a file name that is not UTF-8 text is shown with each stray byte as \\xHH, and the rest as it is")
+    func fileNames() {
+        #expect(FileName(bytes: Array("d".utf8) + [0xFF] + Array("v.yaml".utf8)).description == #"d\xFFv.yaml"#)
+        #expect(FileName(bytes: Array("d".utf8) + [0xFF] + Array("v.yaml".utf8)).text == nil)
+        #expect(FileName("café.conf").description == "café.conf")
+        #expect(FileName("café.conf").text == "café.conf")
+        // Latin-1 é, a cut sequence, an overlong '/', a surrogate: each byte that is not UTF-8 escaped, é kept.
+        #expect(FileName(bytes: [0x63, 0xE9, 0x2E, 0xE2, 0x82, 0xC0, 0xAF, 0xED, 0xA0, 0x80, 0xC3, 0xA9]).description
+            == #"c\xE9.\xE2\x82\xC0\xAF\xED\xA0\x80é"#)
+        #expect(FileName(bytes: [0x61, 0xFF]) < FileName(bytes: [0x62]))
+    }
+
     @Test("topological order: dependencies first, ties by the given order, cycles named apart")
     func topological() {
         // 0 <- 1 <- 2, 3 alone; 4 <-> 5 a cycle.

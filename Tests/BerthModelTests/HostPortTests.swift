@@ -22,6 +22,28 @@ import Testing
         #expect(!loopback.overlaps(HostPort(hostIP: "127.0.0.1", port: 8081)))
     }
 
+    @Test("an index finds the first port filed that a port overlaps, as a scan of them all would")
+    func index() {
+        let addresses: [String?] = [nil, "0.0.0.0", "::", "", "127.0.0.1", "127.0.0.2", "::1"]
+        var seed: UInt64 = 42
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(seed >> 33) % bound
+        }
+        func port() -> HostPort {
+            HostPort(hostIP: addresses[next(addresses.count)], port: 8000 + next(4), protocol: next(3) == 0 ? "udp" : "tcp")
+        }
+        var index = HostPortIndex()
+        var filed: [HostPort] = []
+        for _ in 0..<300 {
+            let query = port()
+            #expect(index.first(overlapping: query) == filed.firstIndex { $0.overlaps(query) }, "\(query) after \(filed)")
+            index.file(filed.count, under: query)
+            filed.append(query)
+        }
+        #expect(HostPortIndex().first(overlapping: HostPort(port: 80)) == nil)
+    }
+
     @Test("it round-trips through JSON")
     func codable() throws {
         let ports = [HostPort(hostIP: "::1", port: 8080, protocol: "udp"), HostPort(port: 80)]

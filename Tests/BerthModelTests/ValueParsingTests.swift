@@ -39,14 +39,6 @@ import BerthModel
         #expect(throws: ValueError.self) { try PortMapping(parsing: text) }
     }
 
-    @Test("addresses overlap when equal or when one binds every address")
-    func overlap() {
-        #expect(PortMapping.addressesOverlap(nil, "127.0.0.1"))
-        #expect(PortMapping.addressesOverlap("0.0.0.0", "127.0.0.1"))
-        #expect(PortMapping.addressesOverlap("127.0.0.1", "127.0.0.1"))
-        #expect(!PortMapping.addressesOverlap("127.0.0.1", "127.0.0.2"))
-    }
-
     @Test("image references", arguments: [
         ("localhost/berth-example-web:1.0.0", "localhost/berth-example-web", "1.0.0"),
         ("nginx", "nginx", nil),
