@@ -209,7 +209,7 @@ public struct LocalBackupDriver: BackupDriver {
     private func locate(_ name: String, serverMajor: Int?) throws(BackupError) -> Tool {
         let path = variables["PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/local/bin:/usr/bin:/bin"
         let installed = ((try? LocalFileSystem().contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
-            .compactMap { version in Int(version).map { ($0, "/usr/lib/postgresql/\(version)/bin") } }
+            .compactMap { version in version.text.flatMap { Int($0) }.map { ($0, "/usr/lib/postgresql/\(version)/bin") } }
             .sorted { $0.0 > $1.0 }.map(\.1)
         var tooOld: Tool?
         let files = LocalFileSystem()
