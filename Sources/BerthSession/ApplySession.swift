@@ -132,17 +132,23 @@ public struct ApplySession: Sendable {
 
     /// Shows the plan, asks, then journals and runs it, and records the release: the part of an apply
     /// that a rollback shares.
+    ///
+    /// `beforeExecuting` runs once the plan is confirmed and the backups are taken (with the database,
+    /// when `backupDatabase`), before the first action: a rollback's database restore.
     func carryOut(
         _ plan: Plan, options: Options, resolution: DesiredStateResolver.Resolution, inputs: Executor.Inputs, store: any StateStore,
-        lease: LeaseKeeper, release note: ReleaseNote
+        lease: LeaseKeeper, release note: ReleaseNote, backupDatabase: Bool = false,
+        beforeExecuting: (() async throws(SessionError) -> Void)? = nil
     ) async throws(SessionError) -> Outcome {
         let environment = resolution.desired.environment
         let key = Self.key(environment)
         context.events.notice(.plan(plan))
         if let confirm = options.confirm, let refusal = await confirm(plan) { return .declined(plan, reason: refusal) }
         let backups = try await Backups.take(
-            before: plan, environment: environment, resolution: resolution, store: store, key: key, context: context
+            before: plan, environment: environment, resolution: resolution, store: store, key: key, context: context,
+            database: backupDatabase
         )
+        try await beforeExecuting?()
 
         let connection = MigrationConnection(
             location: environment.database?.location, secrets: resolution.secrets, clock: context.clock, open: context.database

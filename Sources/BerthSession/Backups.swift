@@ -22,12 +22,15 @@ public enum Backups {
     /// The marker naming the environment a backup root belongs to: two environments never share one.
     static let marker = ".berth-backups"
 
-    /// The backups `plan` needs, taken now. Empty when it needs none (no migration, no existing config rewritten).
+    /// The backups `plan` needs, taken now (the database also when `database` says it is about to be
+    /// restored over). Empty when it needs none (no migration, no existing config rewritten).
     static func take(
         before plan: Plan, environment: Environment, resolution: DesiredStateResolver.Resolution, store: any StateStore, key: String,
-        context: Context
+        context: Context, database forced: Bool = false
     ) async throws(SessionError) -> [Backup] {
-        let database = plan.actions.contains { $0.kind == .migrate } ? environment.database?.location : nil
+        // Running a migration, undoing one, or restoring over the database: what is there now is copied first.
+        let changesDatabase = forced || plan.actions.contains { $0.kind == .migrate || $0.kind == .undoMigration }
+        let database = changesDatabase ? environment.database?.location : nil
         let configs = plan.actions.compactMap { action -> ConfigWrite? in
             guard action.kind == .writeConfig, case .config(let write) = action.target else { return nil }
             return write

@@ -83,7 +83,7 @@ public struct RestoreSession: Sendable {
     }
 
     /// The backup, checked: a database backup of this kind of database, its file there and unchanged.
-    private func find(_ id: String, location: DatabaseLocation, store: any StateStore, key: String) async throws(SessionError) -> Target {
+    func find(_ id: String, location: DatabaseLocation, store: any StateStore, key: String) async throws(SessionError) -> Target {
         let context = self.context
         let releases: [Release]
         do {
@@ -123,7 +123,7 @@ public struct RestoreSession: Sendable {
     }
 
     /// The restore, recorded in the journal as an entry of one action. Returns the entry's id.
-    private func restore(
+    func restore(
         _ target: Target, location: DatabaseLocation, password: String?, store: any StateStore, key: String
     ) async throws(SessionError) -> Int64? {
         let context = self.context

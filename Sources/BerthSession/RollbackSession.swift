@@ -22,12 +22,19 @@ public struct RollbackSession: Sendable {
         public var apply: ApplySession.Options
         /// Called with the plan before anything is asked or done (`--out`).
         public var planned: (@Sendable (Plan) throws(SessionError) -> Void)?
+        /// Where a migration applied since has no undo file: restore the database backup taken before
+        /// the first release after the target that migrated, instead of refusing.
+        public var restoreDatabase: Bool
 
-        public init(environment: String, to: Int? = nil, apply: ApplySession.Options, planned: (@Sendable (Plan) throws(SessionError) -> Void)? = nil) {
+        public init(
+            environment: String, to: Int? = nil, apply: ApplySession.Options, planned: (@Sendable (Plan) throws(SessionError) -> Void)? = nil,
+            restoreDatabase: Bool = false
+        ) {
             self.environment = environment
             self.to = to
             self.apply = apply
             self.planned = planned
+            self.restoreDatabase = restoreDatabase
         }
     }
 
@@ -62,11 +69,24 @@ public struct RollbackSession: Sendable {
             guard target.status != .failed else {
                 throw SessionError("release \(target.number) failed; roll back to a release that ran (berth releases --env \(environment.name))")
             }
-            let way = try await wayBack(to: target, from: from, current: current, releases: releases)
+            let way = try await wayBack(to: target, from: from, current: current, releases: releases, restoreDatabase: options.restoreDatabase)
             let plan = way.plan
             guard plan.problems.isEmpty else { throw SessionError(plan.problems) }
             try options.planned?(plan)
-            guard !plan.isEmpty else { return .noChanges(plan) }
+            var restore: RestoreSession.Target?
+            if let backup = way.restore {
+                let restoring = RestoreSession(context)
+                guard let location = environment.database?.location else { throw SessionError("\(environment.name) has no database to restore") }
+                let found = try await restoring.find(backup.id, location: location, store: store, key: key)
+                context.events.notice(.warning(
+                    "the database will be restored from \(backup.id), taken before release \(found.release) at "
+                        + "\(ISO8601DateFormatter().string(from: found.takenAt)): data written to it since then will be lost "
+                        + "(a backup of it as it is now is taken first)"
+                ))
+                restore = found
+            }
+            guard !plan.isEmpty || restore != nil else { return .noChanges(plan) }
+            let password: String? = if case .postgres(_, let secret?) = environment.database?.location { current.secrets[secret] } else { nil }
             let outcome = try await session.carryOut(
                 plan, options: options.apply, resolution: way.resolution,
                 inputs: Executor.Inputs(secrets: way.resolution.secrets, configs: way.resolution.renderedConfigs), store: store, lease: lease,
@@ -74,7 +94,12 @@ public struct RollbackSession: Sendable {
                     summary: "rollback of \(from.number) to \(target.number)", rollbackTarget: target.number,
                     imagesAsWritten: Dictionary(target.manifest.services.map { ($0.name, $0.image) }, uniquingKeysWith: { first, _ in first }),
                     desiredDigest: Fingerprint.ofDesired(current.desired)
-                )
+                ),
+                backupDatabase: restore != nil,
+                beforeExecuting: { () throws(SessionError) in
+                    guard let restore, let location = environment.database?.location else { return }
+                    _ = try await RestoreSession(context).restore(restore, location: location, password: password, store: store, key: key)
+                }
             )
             if case .applied(let applied) = outcome, applied.succeeded {
                 let passed = releases.filter { $0.number > target.number && ($0.status == .current || $0.status == .superseded) }.map(\.number)
@@ -90,8 +115,8 @@ public struct RollbackSession: Sendable {
 
     /// The plan from what runs now to `target`, and the resolution it is carried out with.
     func wayBack(
-        to target: Release, from: Release, current: DesiredStateResolver.Resolution, releases: [Release]
-    ) async throws(SessionError) -> (plan: Plan, resolution: DesiredStateResolver.Resolution) {
+        to target: Release, from: Release, current: DesiredStateResolver.Resolution, releases: [Release], restoreDatabase: Bool
+    ) async throws(SessionError) -> (plan: Plan, resolution: DesiredStateResolver.Resolution, restore: Backup?) {
         guard var environment = Releases.environment(of: target) else {
             throw SessionError("release \(target.number) keeps no environment to return to (it was made by an older Berth)")
         }
@@ -142,13 +167,26 @@ public struct RollbackSession: Sendable {
         let undoFiles = Dictionary(
             (today.database?.migrations ?? []).map { ($0.version.text, $0) }, uniquingKeysWith: { first, _ in first }
         )
+        let withoutUndo = since.filter { undoFiles[$0.version]?.undoPath == nil }
+        if restoreDatabase, !withoutUndo.isEmpty {
+            // The backup taken before the first release after the target that migrated holds the target's schema:
+            // no migration ran between the two. With it restored, nothing is left to undo.
+            let backup = releases.filter { $0.number > target.number }.sorted { $0.number < $1.number }
+                .lazy.compactMap { $0.backups.first { $0.kind == .database } }.first
+            guard let backup else {
+                plan.problems.append("no database backup was taken after release \(target.number): there is nothing to restore")
+                return (plan, resolution, nil)
+            }
+            return (plan, resolution, backup)
+        }
         let before = plan.actions.map(\.id)
         var last: String?
         for row in since {
             guard let migration = undoFiles[row.version], let undoPath = migration.undoPath else {
                 plan.problems.append(
                     "migration \(row.version) (\(row.description)) was applied after release \(target.number) and has no undo file (U\(row.version)__*.sql); "
-                        + "the rollback cannot undo it"
+                        + "the rollback cannot undo it: berth rollback --restore-database restores the database backup taken before it "
+                        + "(data written since would be lost)"
                 )
                 continue
             }
@@ -163,7 +201,7 @@ public struct RollbackSession: Sendable {
             plan.actions.append(action)
             last = action.id
         }
-        return (plan, resolution)
+        return (plan, resolution, nil)
     }
 
     /// The bytes of a config file whose content hashed to `sha256`, from any release's config backups.

@@ -115,6 +115,54 @@ import BerthTestSupport
         #expect(try world.store.releases(environment: "shop/dev", limit: 10).map(\.status) == [.current, .superseded])
     }
 
+    func rows(_ world: SessionWorld) throws -> [String] {
+        let database = try SQLiteDatabase(path: world.root + "/.berth/app.sqlite")
+        defer { database.close() }
+        return try database.query("SELECT * FROM orders ORDER BY id").map { "\($0)" }
+    }
+
+    func execute(_ world: SessionWorld, _ sql: String) throws {
+        let database = try SQLiteDatabase(path: world.root + "/.berth/app.sqlite")
+        defer { database.close() }
+        try database.execute(sql)
+    }
+
+    @Test("with backups on disk: a changed template's bytes come back from the backup; a migration without undo is restored from the database backup with --restore-database")
+    func restoreDatabaseAndConfigFromBackups() async throws {
+        let world = try SessionWorld(liveBackups: true)
+        _ = try await apply(world)
+        try execute(world, "INSERT INTO orders (id) VALUES (1)")
+        let configPath = world.root + "/.berth/configs/dev/app.env"
+        let configOne = try Data(contentsOf: URL(fileURLWithPath: configPath))
+        let schemaOne = try schema(world), rowsOne = try rows(world)
+
+        // Release 2: the template itself changes (today's rendering can no longer give release 1's bytes),
+        // and a migration without an undo file rewrites rows.
+        try world.write("environments/app.tmpl", "LEVEL={{ level }}\nTOKEN={{ token }}\nMODE=fast\n")
+        try world.write("environments/migrations/V2__add_note.sql", "ALTER TABLE orders ADD COLUMN note TEXT;\nUPDATE orders SET note = 'migrated';\n")
+        guard case .applied(let second) = try await apply(world), second.succeeded else { Issue.record("release 2 failed"); return }
+        try execute(world, "INSERT INTO orders (id, note) VALUES (2, 'written after release 2')")
+
+        do {
+            _ = try await rollback(world)
+            Issue.record("the rollback went on without undo files")
+        } catch {
+            #expect("\(error)".contains("berth rollback --restore-database restores the database backup taken before it"))
+        }
+        let options = RollbackSession.Options(environment: "dev", apply: ApplySession.Options(environment: "dev"), restoreDatabase: true)
+        guard case .applied(let back) = try await RollbackSession(world.context()).run(options) else { Issue.record("nothing rolled back"); return }
+        #expect(back.succeeded)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: configPath)) == configOne)
+        #expect(try schema(world) == schemaOne)
+        #expect(try rows(world) == rowsOne)
+        #expect(world.events.recorded.contains { $0.contains("data written to it since then will be lost") })
+        // The database as it was before the restore was backed up first, and the restore is in the history.
+        let latest = try #require(try world.store.releases(environment: "shop/dev", limit: 1).first)
+        #expect(latest.summary == "rollback of 2 to 1")
+        #expect(latest.backups.contains { $0.kind == .database })
+        #expect(try world.store.history(environment: "shop/dev", limit: 5).contains { $0.actions.first?.type == "restore" })
+    }
+
     @Test("rolling back with no earlier release, or to one that does not exist, is refused")
     func nothingToRollBackTo() async throws {
         let world = try SessionWorld()

@@ -32,7 +32,7 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also save the rollback's plan to this file.", valueName: "file"))
     var out: String?
 
-    @Flag(name: .long, help: "Restore the database backup instead of undoing migrations that have no undo file (not yet available).")
+    @Flag(name: .long, help: "Where a migration applied since has no undo file, restore the database backup taken before it (data written since is lost).")
     var restoreDatabase = false
 
     @Option(name: .long, help: ArgumentHelp("Seconds to wait for another apply of the environment to finish.", valueName: "seconds"))
@@ -46,9 +46,6 @@ struct RollbackCommand: AsyncParsableCommand {
         let context = CommandContext.make(global, console: console, json: json)
         var outcome: Result<ApplySession.Outcome, SessionError>
         do throws(SessionError) {
-            if restoreDatabase {
-                throw SessionError("--restore-database is not available yet: restore the backup with berth restore, then roll back")
-            }
             let json = self.json
             let ask: @Sendable (Plan) async -> String? = { plan in await ApplyCommand.confirm(plan, console: console, json: json) }
             let out = self.out
@@ -62,7 +59,8 @@ struct RollbackCommand: AsyncParsableCommand {
                     } catch {
                         throw SessionError("cannot save the plan to \(out): \(error)")
                     }
-                }
+                },
+                restoreDatabase: restoreDatabase
             )
             outcome = .success(try await RollbackSession(context).run(options))
         } catch {
