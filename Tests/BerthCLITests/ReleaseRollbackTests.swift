@@ -68,7 +68,27 @@ struct ReleaseRollbackTests {
             #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
             #expect(try await world(staging, config: config) == one)
 
-            for output in [first, listed, second, back, statuses, pinned, forward, again] {
+            // A migration without an undo file: refused, then the database backup taken before it is restored.
+            let forwardAgain = try await staging.run(["apply", "--env", "staging", "--yes", "--roll-forward"])
+            try #require(forwardAgain.status == 0, "\(forwardAgain.stderr)")
+            let database = try staging.connect()
+            defer { database.close() }
+            try database.execute("INSERT INTO orders (id, customer, total_cents, created_at) VALUES (1, 'ada', 1250, '2026-11-30')")
+            let rowsBefore = try database.query("SELECT * FROM orders ORDER BY id").map { "\($0)" }
+            let schemaBefore = try await staging.schema()
+            try staging.write("environments/migrations/V6__drop_note.sql", "ALTER TABLE orders DROP COLUMN note;\nDELETE FROM orders;\n")
+            let lossy = try await staging.run(["apply", "--env", "staging", "--yes"])
+            try #require(lossy.status == 0, "\(lossy.stderr)")
+            #expect(try database.query("SELECT count(*) AS n FROM orders").first?.int("n") == 0)
+            let refused = try await staging.run(["rollback", "--env", "staging", "--yes"])
+            #expect(refused.status == 1 && refused.stderr.contains("migration 6 (drop note)") && refused.stderr.contains("--restore-database"))
+            let restored = try await staging.run(["rollback", "--env", "staging", "--yes", "--restore-database"])
+            #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+            #expect(restored.stderr.contains("will be lost"))
+            #expect(try await staging.schema() == schemaBefore)
+            #expect(try database.query("SELECT * FROM orders ORDER BY id").map { "\($0)" } == rowsBefore)
+
+            for output in [first, listed, second, back, statuses, pinned, forward, again, forwardAgain, lossy, refused, restored] {
                 #expect(!output.stdout.contains(staging.token) && !output.stderr.contains(staging.token))
             }
             let all = try await staging.run(["releases", "--env", "staging", "--json"])
