@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BerthRenderingTests",
-            dependencies: ["BerthCore", "BerthYAML", "BerthModel", "BerthLoading", "BerthRendering"],
+            dependencies: ["BerthCore", "BerthYAML", "BerthModel", "BerthLoading", "BerthRendering", "BerthPlan", "BerthApply", "BerthSession"],
             swiftSettings: settings
         ),
         .testTarget(

@@ -77,6 +77,11 @@ public struct ApplyView: Sendable {
             if !report.done.isEmpty { summary += "  done:    \(report.done.joined(separator: ", "))\n" }
             if !report.undone.isEmpty { summary += "  undone:  \(report.undone.joined(separator: ", "))\n" }
             if !report.left.isEmpty { summary += "  left:    \(report.left.joined(separator: ", "))\n" }
+            let migrationsLeft = report.left.filter { $0.hasPrefix("\(PlanAction.Kind.migrate.rawValue):") }
+            if !migrationsLeft.isEmpty, let backup = applied.release?.backups.first(where: { $0.kind == .database }) {
+                summary += "  the migrations left stay applied (not all have an undo file); the backup \(backup.id) holds the database "
+                    + "as it was before this apply: berth restore --env \(environment) --backup \(backup.id)\n"
+            }
             if !report.skipped.isEmpty { summary += "  skipped: \(report.skipped.joined(separator: ", "))\n" }
             return summary
         }

@@ -64,6 +64,14 @@ public struct ApplySession: Sendable {
         public var release: Release?
 
         public var succeeded: Bool { report.succeeded }
+
+        public init(plan: Plan, report: ExecutionReport, id: Int64?, status: ApplyStatus, release: Release? = nil) {
+            self.plan = plan
+            self.report = report
+            self.id = id
+            self.status = status
+            self.release = release
+        }
     }
 
     let context: Context
