@@ -111,8 +111,10 @@ public struct LocalFileSystem: FileSystem {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            // The name is read where it lies, up to its NUL. A record is only as long as its name needs: a copy of
+            // the whole 256-byte `d_name` could read past the end of readdir's buffer, and of the memory mapped.
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
             }
             if name != "." && name != ".." { names.append(name) }
         }
