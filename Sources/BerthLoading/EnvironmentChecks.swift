@@ -32,11 +32,39 @@ struct EnvironmentChecks {
         var path: String { NodeReader.join(NodeReader.join(NodeReader.join("services", service), "ports"), index: item) }
     }
 
+    /// The bindings of one host port and protocol. Two that overlap are never both kept (the second is a
+    /// conflict), so the port is bound either on every address once or on each address at most once, and the
+    /// binding a new one collides with is found by one lookup, however many addresses share the port.
+    private struct PortUsers {
+        var first: Binding
+        var everyAddress: Binding?
+        var byAddress: [String: Binding] = [:]
+
+        init(_ binding: Binding) {
+            first = binding
+            add(binding)
+        }
+
+        /// The binding that `hostIP` collides with: the same address, or either binds every address.
+        func overlapping(_ hostIP: String?) -> Binding? {
+            guard let hostIP, !PortMapping.bindsEveryAddress(hostIP) else { return first }
+            return everyAddress ?? byAddress[hostIP]
+        }
+
+        mutating func add(_ binding: Binding) {
+            if let hostIP = binding.hostIP, !PortMapping.bindsEveryAddress(hostIP) {
+                byAddress[hostIP] = binding
+            } else {
+                everyAddress = binding
+            }
+        }
+    }
+
     private var edges: [String: [Edge]] = [:]
     private var healthchecked: Set<String> = []
     private var declared: [String] = []
     /// Host ports actually bound, by protocol and port: a replica binds one port of its range.
-    private var bindings: [Int: [Binding]] = [:]
+    private var bindings: [Int: PortUsers] = [:]
     private var portConflicts: [Diagnostic] = []
 
     mutating func declare(service: String, hasHealthcheck: Bool) {
@@ -58,14 +86,18 @@ struct EnvironmentChecks {
         for port in used {
             let key = port * 2 + (mapping.protocol == .tcp ? 0 : 1)
             let binding = Binding(service: service, hostIP: mapping.hostIP, location: location, item: item)
-            if let other = bindings[key]?.first(where: { PortMapping.addressesOverlap($0.hostIP, mapping.hostIP) }) {
+            guard bindings[key] != nil else {
+                bindings[key] = PortUsers(binding)
+                continue
+            }
+            if let other = bindings[key]?.overlapping(mapping.hostIP) {
                 portConflicts.append(.error(
                     at: location,
                     "\(binding.path): host port \(port)/\(mapping.protocol.rawValue) is already published by \(other.path) (line \(other.location.line))"
                 ))
                 return
             }
-            bindings[key, default: []].append(binding)
+            bindings[key]?.add(binding)
         }
     }
 

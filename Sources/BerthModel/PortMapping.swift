@@ -120,8 +120,12 @@ public struct PortMapping: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether two host addresses can collide on a port (the same, or one binds every address).
     public static func addressesOverlap(_ a: String?, _ b: String?) -> Bool {
-        let any: Set<String> = ["0.0.0.0", "::"]
-        guard let a, let b, !any.contains(a), !any.contains(b) else { return true }
+        guard let a, let b, !bindsEveryAddress(a), !bindsEveryAddress(b) else { return true }
         return a == b
+    }
+
+    /// Whether a host address binds every address of the machine: none given, `0.0.0.0` or `::`.
+    public static func bindsEveryAddress(_ hostIP: String?) -> Bool {
+        hostIP == nil || hostIP == "0.0.0.0" || hostIP == "::"
     }
 }
