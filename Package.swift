@@ -89,11 +89,13 @@ let package = Package(
             dependencies: [
                 "CYAML", "BerthCore", "BerthYAML", "BerthLoading", "BerthModel", "BerthPlan", "BerthEngine", "BerthObserve",
                 "BerthApply", "BerthDatabase", "BerthSession",
+                // The pathological projects, which the tests run small.
+                "BerthTestSupport",
             ],
             swiftSettings: settings
         ),
 
-        // Marked fixtures and helpers, shared by the test targets.
+        // Marked fixtures, generated pathological projects and helpers, shared by the test targets and berth-bench.
         .target(
             name: "BerthTestSupport",
             dependencies: [
