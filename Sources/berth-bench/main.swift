@@ -8,6 +8,7 @@
 //   swift run -c release berth-bench apply --services 30 --parallelism 8 /tmp/app   (a cold apply against the bare API)
 //   swift run -c release berth-bench migrate --services 100 /tmp/mig   (100 migrations on $BERTH_TEST_POSTGRES_URL against psql)
 //   swift build -c release && .build/release/berth-bench pathological /tmp/patho   (issue 8's projects through the release berth)
+//   swift run -c release berth-bench fuzz --seconds 600 --seed 1 /tmp/fuzz   (the loader's mutation loop for 10 minutes)
 //
 // Each prints the median and best wall time over the runs and the process's peak resident memory;
 // run load and events as separate processes so that each peak is its own.
@@ -150,6 +151,10 @@ func main() async throws {
     let services = option("--services", default: 10_000)
     let runs = option("--runs", default: 5)
     let parallelism = option("--parallelism", default: 4)
+    let seconds = option("--seconds", default: 600)
+    let seed = option("--seed", default: 1)
+    let iterations = option("--iterations", default: .max)
+    let replay = option("--replay", default: -1)
     let timeout = option("--timeout", default: 120)
     func textOption(_ name: String) -> String? {
         guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
@@ -163,6 +168,7 @@ func main() async throws {
     guard arguments.count == 2 || (["plan", "parts"].contains(arguments.first) && arguments.count == 1) else {
         print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
         print("       berth-bench pathological [--berth PATH] [--case NAME] [--timeout S] DIR")
+        print("       berth-bench fuzz [--seconds N] [--seed N] [--iterations N] [--replay I] DIR")
         exit(2)
     }
     let project = arguments.count > 1 ? arguments[1] : "-"
@@ -208,6 +214,10 @@ func main() async throws {
         try PathologicalBenchmark.write(directory: project, only: only)
     case "pathological":
         try PathologicalBenchmark.run(directory: project, berth: berth, only: only, timeout: Double(timeout))
+    case "fuzz":
+        try LoaderFuzzBenchmark.run(
+            directory: project, seed: UInt64(seed), seconds: Double(seconds), iterations: iterations, replay: replay >= 0 ? replay : nil
+        )
     case "load":
         let loader = ProjectLoader(project: project, currentDirectory: "/")
         try measure("berth load", runs: runs) {
