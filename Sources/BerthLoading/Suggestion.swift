@@ -1,11 +1,24 @@
 /// "Did you mean ...?" for a misspelt key or name.
+///
+/// Its cost is bounded whatever the file: a name is looked for among at most `candidateLimit` others (a longer
+/// list is not one a person picks from by eye), a word longer than `wordLimit` bytes is no misspelt name, and a
+/// candidate whose length alone puts it too far away is passed over unread. A file that misspells a hundred
+/// thousand names among thousands costs time in proportion to its size, not to the product of the two.
 enum Suggestion {
+    static let candidateLimit = 100
+    static let wordLimit = 64
+
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        guard candidates.underestimatedCount <= candidateLimit, word.utf8.count <= wordLimit else { return nil }
+        let target = lowercased(word)
         let limit = max(1, min(3, word.count / 2))
         var best: (candidate: String, distance: Int)?
-        for candidate in candidates {
-            let distance = editDistance(word.lowercased(), candidate.lowercased())
-            if distance <= limit, distance < (best?.distance ?? .max) { best = (candidate, distance) }
+        for candidate in candidates.prefix(candidateLimit) {
+            // The distance is at least the difference in length.
+            let bound = min(limit, (best?.distance ?? .max) - 1)
+            guard abs(candidate.utf8.count - target.count) <= bound else { continue }
+            let distance = editDistance(target, lowercased(candidate), atMost: bound)
+            if distance <= bound { best = (candidate, distance) }
         }
         return best?.candidate
     }
@@ -14,20 +27,28 @@ enum Suggestion {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
-    /// Levenshtein distance with one row of memory.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+    /// The UTF-8 bytes, A-Z as a-z.
+    private static func lowercased(_ text: String) -> [UInt8] {
+        text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+    }
+
+    /// Levenshtein distance of the bytes with one row of memory; past `bound` it stops, with a result over it.
+    static func editDistance(_ a: [UInt8], _ b: [UInt8], atMost bound: Int = .max) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var row = Array(0...b.count)
         for i in 1...a.count {
             var previous = row[0]
             row[0] = i
+            var smallest = i
             for j in 1...b.count {
                 let saved = row[j]
                 row[j] = a[i - 1] == b[j - 1] ? previous : 1 + min(previous, row[j], row[j - 1])
                 previous = saved
+                smallest = min(smallest, row[j])
             }
+            // No later row is smaller than this one's smallest.
+            if smallest > bound { return smallest }
         }
         return row[b.count]
     }

@@ -68,6 +68,7 @@ public enum PathologicalProjects {
             longStringAliased(size), servicesDependingOnAll(size), servicesDependingOnAllBefore(size),
             extendsChain(size, growing: false), extendsChain(size, growing: true), portRangesOnDistinctAddresses(size),
             oneLineTemplate(size), pipeAsEnvironmentFile(), tenMegabyteEnvironment(size),
+            servicesDependingOnMissing(size), nullsRemovingNothing(size), unknownKeys(size),
         ]
     }
 
@@ -109,7 +110,7 @@ public enum PathologicalProjects {
                 message: "services.\(names[1]).depends_on[0]: dependency cycle \(names[0]) -> \(names[1]) -> \(names[0])"
             )
         ) { project in
-            try project.write("environments/dev.yaml", services(names) { index in names.indices.filter { $0 != index } })
+            try project.write("environments/dev.yaml", services(names) { index in names.enumerated().filter { $0.offset != index }.map(\.element) })
         }
     }
 
@@ -122,17 +123,69 @@ public enum PathologicalProjects {
             summary: "\(count) services, each depending on all before it",
             environment: "dev", status: 0, firstDiagnostic: nil
         ) { project in
-            try project.write("environments/dev.yaml", services(names) { index in Array(0..<index) })
+            try project.write("environments/dev.yaml", services(names) { index in Array(names[..<index]) })
         }
     }
 
-    /// `environments/dev.yaml` as services with flow lists of dependencies, each service on three lines.
-    private static func services(_ names: [String], dependencies: (Int) -> [Int]) -> String {
+    /// `count` services, each depending on `count - 1` services that do not exist: every name is looked up among
+    /// all the services for a suggestion.
+    static func servicesDependingOnMissing(_ size: Size) -> PathologicalProject {
+        let count = size == .full ? 600 : 60
+        let names = serviceNames(count)
+        return PathologicalProject(
+            name: "services-depending-on-missing",
+            summary: "\(count) services, each depending on \(count - 1) missing ones",
+            environment: "dev", status: 1,
+            firstDiagnostic: .init(
+                file: "environments/dev.yaml", line: 4, column: 18,
+                message: "services.\(names[0]).depends_on[0]: depends on 'gone-0001', which is not a service"
+            )
+        ) { project in
+            try project.write("environments/dev.yaml", services(names) { index in
+                names.enumerated().filter { $0.offset != index }.map { "gone-" + $0.element.dropFirst(4) }
+            })
+        }
+    }
+
+    /// A service with `count` environment variables and `count` more set to null, which removes nothing (there is
+    /// no base): each null is an error, whose suggestion would be looked for among all the variables.
+    static func nullsRemovingNothing(_ size: Size) -> PathologicalProject {
+        let count = size == .full ? 50_000 : 2_000
+        return PathologicalProject(
+            name: "nulls-removing-nothing",
+            summary: "\(count) variables and \(count) nulls that remove nothing",
+            environment: "dev", status: 1,
+            firstDiagnostic: .init(
+                file: "environments/dev.yaml", line: 6, column: 7,
+                message: "services.web.environment.GONE_0: null removes nothing here: nothing named 'GONE_0' is inherited (for"
+            )
+        ) { project in
+            var text = "services:\n  web:\n    image: localhost/web:1.0.0\n    environment:\n"
+            for index in 0..<count { text += "      KEPT_\(index): \"\(index)\"\n      GONE_\(index):\n" }
+            try project.write("environments/dev.yaml", text)
+        }
+    }
+
+    /// `count` top-level keys that Berth does not know, each looked up among the keys it does.
+    static func unknownKeys(_ size: Size) -> PathologicalProject {
+        let count = size == .full ? 100_000 : 5_000
+        return PathologicalProject(
+            name: "unknown-keys",
+            summary: "\(count) unknown top-level keys",
+            environment: "dev", status: 1,
+            firstDiagnostic: .init(file: "environments/dev.yaml", line: 1, column: 1, message: "unknown key 'servce0'; did you mean 'services'?")
+        ) { project in
+            try project.write("environments/dev.yaml", (0..<count).map { "servce\($0): {}\n" }.joined())
+        }
+    }
+
+    /// `environments/dev.yaml` as services with flow lists of the names each depends on, each service on three lines.
+    private static func services(_ names: [String], dependencies: (Int) -> [String]) -> String {
         var text = "services:\n"
         for (index, name) in names.enumerated() {
             text += "  \(name):\n    image: localhost/\(name):1.0.0\n"
             let others = dependencies(index)
-            if !others.isEmpty { text += "    depends_on: [" + others.map { names[$0] }.joined(separator: ", ") + "]\n" }
+            if !others.isEmpty { text += "    depends_on: [" + others.joined(separator: ", ") + "]\n" }
         }
         return text
     }
