@@ -2,10 +2,10 @@ import Foundation
 import Glibc
 import BerthTestSupport
 
-/// `berth-bench pathological [--berth PATH] [--case NAME] DIR`: writes each pathological project of issue 8 at
-/// full size below DIR, runs the `berth` beside this program on it (`validate`, then `render` and `plan` of one
-/// environment) as a child process, and prints a row per run: wall time, the child's peak resident size
-/// (from wait4), the exit code and the first line of standard error.
+/// `berth-bench pathological [--berth PATH] [--case NAME] [--runs N] DIR`: writes each pathological project of
+/// issue 8 at full size below DIR, runs the `berth` beside this program on it (`validate`, then `render` and `plan`
+/// of one environment) as a child process, and prints a row per command: the median wall time over the runs, the
+/// child's largest peak resident size (from wait4), the exit code and the first line of standard error.
 ///
 /// A child's peak from wait4 is at least the size of the process that started it (Linux counts the memory the
 /// child had before exec), so the projects are written by another process (`--write-only`) and this one stays
@@ -31,7 +31,7 @@ enum PathologicalBenchmark {
         }
     }
 
-    static func run(directory: String, berth: String, only: String?, timeout: Double) throws {
+    static func run(directory: String, berth: String, only: String?, runs: Int, timeout: Double) throws {
         mkdir(directory, 0o755)
         let writer = try spawn(
             siblingExecutable("berth-bench"), ["pathological", "--write-only"] + (only.map { ["--case", $0] } ?? []) + [directory],
@@ -49,7 +49,13 @@ enum PathologicalBenchmark {
             let root = directory + "/" + project.name
             let commands = [["validate"], ["render", "--env", project.environment], ["plan", "--env", project.environment]]
             for arguments in commands {
-                let result = try spawn(berth, arguments + ["--project", root, "--no-color"], directory: directory, timeout: timeout)
+                var results: [Run] = []
+                for _ in 0..<max(1, runs) {
+                    results.append(try spawn(berth, arguments + ["--project", root, "--no-color"], directory: directory, timeout: timeout))
+                }
+                var result = results[results.count - 1]
+                result.seconds = results.map(\.seconds).sorted()[results.count / 2]
+                result.peakResidentMiB = results.map(\.peakResidentMiB).max() ?? 0
                 let line = result.firstLine.replacingOccurrences(of: root + "/", with: "")
                 print("| \(project.name) | \(project.summary) | \(arguments[0]) | \(milliseconds(result.seconds)) ms | "
                     + "\(format(result.peakResidentMiB)) MiB | \(result.status) | \(cut(line)) |")

@@ -167,7 +167,7 @@ func main() async throws {
     arguments.removeAll { $0 == "--write-only" }
     guard arguments.count == 2 || (["plan", "parts"].contains(arguments.first) && arguments.count == 1) else {
         print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
-        print("       berth-bench pathological [--berth PATH] [--case NAME] [--timeout S] DIR")
+        print("       berth-bench pathological [--berth PATH] [--case NAME] [--runs N] [--timeout S] DIR")
         print("       berth-bench fuzz [--seconds N] [--seed N] [--iterations N] [--replay I] DIR")
         exit(2)
     }
@@ -213,7 +213,7 @@ func main() async throws {
     case "pathological" where writeOnly:
         try PathologicalBenchmark.write(directory: project, only: only)
     case "pathological":
-        try PathologicalBenchmark.run(directory: project, berth: berth, only: only, timeout: Double(timeout))
+        try PathologicalBenchmark.run(directory: project, berth: berth, only: only, runs: runs, timeout: Double(timeout))
     case "fuzz":
         try LoaderFuzzBenchmark.run(
             directory: project, seed: UInt64(seed), seconds: Double(seconds), iterations: iterations, replay: replay >= 0 ? replay : nil
