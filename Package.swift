@@ -89,15 +89,19 @@ let package = Package(
             dependencies: [
                 "CYAML", "BerthCore", "BerthYAML", "BerthLoading", "BerthModel", "BerthPlan", "BerthEngine", "BerthObserve",
                 "BerthApply", "BerthDatabase", "BerthSession",
+                // The pathological projects and the loader's fuzz loop, which the tests run small.
+                "BerthTestSupport",
             ],
             swiftSettings: settings
         ),
 
-        // Marked fixtures and helpers, shared by the test targets.
+        // Marked fixtures, generated pathological projects, the loader's fuzz loop and helpers, shared by the
+        // test targets and berth-bench.
         .target(
             name: "BerthTestSupport",
             dependencies: [
-                "BerthCore", "BerthModel", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan", "BerthApply", "BerthSession",
+                "BerthCore", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan", "BerthApply",
+                "BerthSession", "BerthRendering",
             ],
             path: "Tests/BerthTestSupport", swiftSettings: settings
         ),
@@ -127,7 +131,9 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "BerthPlanTests", dependencies: ["BerthCore", "BerthPlan", "BerthModel"], swiftSettings: settings),
+        .testTarget(
+            name: "BerthPlanTests", dependencies: ["BerthCore", "BerthPlan", "BerthModel", "BerthTestSupport"], swiftSettings: settings
+        ),
         .testTarget(
             name: "BerthApplyTests",
             dependencies: ["BerthCore", "BerthApply", "BerthPlan", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthSession", "BerthTestSupport"],

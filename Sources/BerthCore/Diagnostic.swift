@@ -85,7 +85,15 @@ extension Sequence where Element == Diagnostic {
     public var hasErrors: Bool { contains { $0.severity == .error } }
 
     /// Sorted by place, each diagnostic once (a shared `base.yaml` is reported once, not once per environment).
-    public func normalized() -> [Diagnostic] { Array(Set(self)).sorted() }
+    /// The order is total (place, severity, message), so equal diagnostics end up side by side and are dropped
+    /// there, without hashing every message: a file with half a million problems is sorted once.
+    public func normalized() -> [Diagnostic] {
+        let sorted = self.sorted()
+        var unique: [Diagnostic] = []
+        unique.reserveCapacity(sorted.count)
+        for diagnostic in sorted where diagnostic != unique.last { unique.append(diagnostic) }
+        return unique
+    }
 
     /// At most `limit` diagnostics per file, in order, and how many more each file had.
     public func capped(perFile limit: Int = 100) -> (shown: [Diagnostic], more: [(file: String, count: Int)]) {

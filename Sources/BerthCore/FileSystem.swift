@@ -150,8 +150,14 @@ public struct LocalFileSystem: FileSystem {
         defer { closedir(directory) }
         var names: [FileName] = []
         while let entry = readdir(directory) {
-            // The name's own bytes, up to its NUL: `String(cString:)` would change bytes that are not UTF-8.
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in FileName(bytes: Array(raw.prefix { $0 != 0 })) }
+            // The name's own bytes, read where they lie up to the NUL: a record is only as long as its name needs,
+            // so a copy of the whole 256-byte `d_name` could read past the end of readdir's buffer; and
+            // `String(cString:)` would change bytes that are not UTF-8.
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                let start = UnsafeRawPointer(pointer)
+                let length = strlen(start.assumingMemoryBound(to: CChar.self))
+                return FileName(bytes: Array(UnsafeRawBufferPointer(start: start, count: length)))
+            }
             if name.bytes != [0x2E] && name.bytes != [0x2E, 0x2E] { names.append(name) }
         }
         return names.sorted()

@@ -136,6 +136,23 @@ struct LoadSession {
     let context: LoadContext
     let parser: YAMLParser
     private var parsed: [String: YAMLParser.Result] = [:]
+    /// Each file's tree laid over what it extends, with the diagnostics found on the way: a chain shared by many
+    /// environments is laid once. Files extending one another in a circle are not kept, since which of them
+    /// the circle is told from depends on where the walk began.
+    private var resolved: [String: (tree: YAMLNode?, diagnostics: [Diagnostic], removals: Removals)] = [:]
+    private var inCycle: Set<String> = []
+
+    /// A `.yml` file beside the environments is never read: say so, rather than let it be ignored. The folder
+    /// is listed once a session, not once an environment.
+    private lazy var ignoredFiles: [Diagnostic] = ((try? context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)) ?? [])
+        .map(\.description)
+        .filter { $0.hasSuffix(".yml") }
+        .map { file in
+            .warning(
+                at: SourceLocation(file: context.display(context.environmentsDirectory + "/" + file), line: 1, column: 1),
+                "only .yaml files are read: this file is ignored; rename it to \(file.dropLast(4)).yaml"
+            )
+        }
 
     init(context: LoadContext, parser: YAMLParser) {
         self.context = context
@@ -144,20 +161,11 @@ struct LoadSession {
 
     mutating func load(_ name: String, known: [String]) throws(LoadError) -> LoadResult {
         guard known.contains(name) else { throw .noSuchEnvironment(name, known: known) }
-        // A `.yml` file beside the environments is never read: say so, rather than let it be ignored.
-        var diagnostics: [Diagnostic] = ((try? context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)) ?? [])
-            .map(\.description)
-            .filter { $0.hasSuffix(".yml") }
-            .map { file in
-                .warning(
-                    at: SourceLocation(file: context.display(context.environmentsDirectory + "/" + file), line: 1, column: 1),
-                    "only .yaml files are read: this file is ignored; rename it to \(file.dropLast(4)).yaml"
-                )
-            }
+        var diagnostics = ignoredFiles
         let file = context.environmentFile(name)
         var environment: Environment?
         var removals = Removals()
-        if let tree = resolve(name, chain: [], diagnostics: &diagnostics, removals: &removals) {
+        if let tree = resolve(name, diagnostics: &diagnostics, removals: &removals) {
             var decoder = EnvironmentDecoder(name: name, context: context, removals: removals)
             environment = decoder.decode(tree)
             diagnostics += decoder.diagnostics
@@ -171,9 +179,58 @@ struct LoadSession {
 
     /// The file's tree laid over the tree of what it extends, with the keys its nulls removed; nil when a
     /// file in the chain cannot be read.
-    private mutating func resolve(
-        _ name: String, chain: [String], diagnostics: inout [Diagnostic], removals: inout Removals
-    ) -> YAMLNode? {
+    ///
+    /// A loop, not a recursion: a chain of any length walks down to a file resolved before, a file that extends
+    /// nothing or one that fails, then lays each file over the tree below it on the way back up.
+    private mutating func resolve(_ name: String, diagnostics: inout [Diagnostic], removals: inout Removals) -> YAMLNode? {
+        var chain: [(name: String, own: YAMLNode, diagnostics: [Diagnostic])] = []
+        var names: [String] = []
+        var inChain: Set<String> = []
+        var next = name
+        var bottom: (tree: YAMLNode?, diagnostics: [Diagnostic], removals: Removals)
+        while true {
+            if let known = resolved[next] {
+                bottom = known
+                break
+            }
+            names.append(next)
+            inChain.insert(next)
+            var found: [Diagnostic] = []
+            let step = step(next, chain: names, inChain: inChain, diagnostics: &found)
+            guard case .extends(let own, let parent) = step else {
+                bottom = (step.tree, found, Removals())
+                if !inCycle.contains(next) { resolved[next] = bottom }
+                break
+            }
+            chain.append((next, own, found))
+            next = parent
+        }
+        var (tree, found, removed) = bottom
+        for link in chain.reversed() {
+            tree = tree.map { link.own.overlaid(on: $0, schema: .object(EnvironmentSchema.environment), removals: &removed) }
+            found = link.diagnostics + found
+            if !inCycle.contains(link.name) { resolved[link.name] = (tree, found, removed) }
+        }
+        diagnostics += found
+        removals = removed
+        return tree
+    }
+
+    private enum Step {
+        /// The file's tree, which extends nothing; nil when it cannot be used.
+        case tree(YAMLNode?)
+        /// The file's own keys, to be laid over `parent`.
+        case extends(own: YAMLNode, parent: String)
+
+        var tree: YAMLNode? {
+            if case .tree(let tree) = self { return tree }
+            return nil
+        }
+    }
+
+    /// One file of a chain of `extends`: its tree, or its own keys and the file it extends. `chain` holds the files
+    /// walked so far, this one last, and `inChain` the same names as a set.
+    private mutating func step(_ name: String, chain: [String], inChain: Set<String>, diagnostics: inout [Diagnostic]) -> Step {
         let path = context.environmentFile(name)
         let display = context.display(path)
         let result = parse(path, display: display)
@@ -182,29 +239,30 @@ struct LoadSession {
             if !result.diagnostics.hasErrors {
                 diagnostics.append(.error(at: SourceLocation(file: display, line: 1, column: 1), "the file is empty; an environment file is a mapping of keys such as services and configs"))
             }
-            return nil
+            return .tree(nil)
         }
         guard let pairs = root.mapping else {
             diagnostics.append(.error(at: root.location, "an environment file is a mapping of keys such as services and configs, not \(root.kindName)"))
-            return nil
+            return .tree(nil)
         }
-        guard let extends = root["extends"] else { return root }
+        guard let extends = root["extends"] else { return .tree(root) }
         let own = YAMLNode(.mapping(pairs.filter { $0.name != "extends" }), at: root.location)
 
         guard let parent = extends.scalar.map(\.text), !extends.isNull, extends.scalar?.style != nil, EnvironmentDecoder.isName(parent) else {
             diagnostics.append(.error(at: extends.location, "extends: expected the name of an environment file, such as base"))
-            return nil
+            return .tree(nil)
         }
-        if parent == name || chain.contains(parent) {
-            let cycle = (chain + [name, parent]).drop { $0 != parent }
+        if inChain.contains(parent) {
+            let cycle = chain.drop { $0 != parent } + [parent]
+            inCycle.formUnion(cycle)
             diagnostics.append(.error(at: extends.location, "extends: cycle \(cycle.joined(separator: " -> "))"))
-            return nil
+            return .tree(nil)
         }
         let parentPath = context.environmentFile(parent)
         let parentKind = context.fileSystem.entryKind(atPath: parentPath)
         if parentKind != .regular, parentKind != .missing, let problem = parentKind.notAFile {
             diagnostics.append(.error(at: extends.location, "extends: \(context.display(parentPath)) \(problem)"))
-            return nil
+            return .tree(nil)
         }
         guard parentKind == .regular else {
             let files = (try? context.fileSystem.contentsOfDirectory(atPath: context.environmentsDirectory)) ?? []
@@ -213,10 +271,9 @@ struct LoadSession {
                 at: extends.location,
                 "extends: there is no \(context.display(parentPath))\(Suggestion.didYouMean(parent, in: names))"
             ))
-            return nil
+            return .tree(nil)
         }
-        guard let base = resolve(parent, chain: chain + [name], diagnostics: &diagnostics, removals: &removals) else { return nil }
-        return own.overlaid(on: base, schema: .object(EnvironmentSchema.environment), removals: &removals)
+        return .extends(own: own, parent: parent)
     }
 
     private mutating func parse(_ path: String, display: String) -> YAMLParser.Result {

@@ -1,19 +1,24 @@
 /// "Did you mean ...?" for a misspelt key or name.
 ///
-/// A suggestion is at most 3 edits away, so the work stays bounded whatever the input: a candidate
-/// whose length differs by more is skipped, and the distance is computed only near the diagonal and
-/// given up once it passes the limit. Two keys of 200 KB cost a few times their length, not its square.
+/// Its cost is bounded whatever the file: a name is looked for among at most `candidateLimit` others (a longer
+/// list is not one a person picks from by eye), a word longer than `wordLimit` bytes is no misspelt name, and a
+/// candidate whose length alone puts it too far away is passed over unread. A file that misspells a hundred
+/// thousand names among thousands costs time in proportion to its size, not to the product of the two.
 enum Suggestion {
+    static let candidateLimit = 100
+    static let wordLimit = 64
+
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
-        let target = Array(word.lowercased())
-        let limit = max(1, min(3, target.count / 2))
+        guard candidates.underestimatedCount <= candidateLimit, word.utf8.count <= wordLimit else { return nil }
+        let target = lowercased(word)
+        let limit = max(1, min(3, word.count / 2))
         var best: (candidate: String, distance: Int)?
-        for candidate in candidates {
-            // Only a strictly closer candidate replaces the best, so it is enough to look that far.
-            let within = min(limit, (best?.distance ?? limit + 1) - 1)
-            if let distance = editDistance(target, Array(candidate.lowercased()), atMost: within) {
-                best = (candidate, distance)
-            }
+        for candidate in candidates.prefix(candidateLimit) {
+            // The distance is at least the difference in length.
+            let bound = min(limit, (best?.distance ?? .max) - 1)
+            guard abs(candidate.utf8.count - target.count) <= bound else { continue }
+            let distance = editDistance(target, lowercased(candidate), atMost: bound)
+            if distance <= bound { best = (candidate, distance) }
         }
         return best?.candidate
     }
@@ -22,28 +27,29 @@ enum Suggestion {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
-    /// The Levenshtein distance of `a` and `b` when it is at most `limit`, else nil. Only cells within
-    /// `limit` of the diagonal can lead to such a distance, so the work is about `(2 * limit + 1) * a.count`;
-    /// a cell outside that band, or past the limit, holds `limit + 1`.
-    static func editDistance(_ a: [Character], _ b: [Character], atMost limit: Int) -> Int? {
-        guard limit >= 0, abs(a.count - b.count) <= limit else { return nil }
-        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
-        let over = limit + 1
-        var row = (0...b.count).map { min($0, over) }
+    /// The UTF-8 bytes, A-Z as a-z.
+    private static func lowercased(_ text: String) -> [UInt8] {
+        text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+    }
+
+    /// Levenshtein distance of the bytes with one row of memory; past `bound` it stops, with a result over it.
+    static func editDistance(_ a: [UInt8], _ b: [UInt8], atMost bound: Int = .max) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var row = Array(0...b.count)
         for i in 1...a.count {
-            let low = max(1, i - limit), high = min(b.count, i + limit)
-            guard low <= high else { return nil }
-            var previous = row[low - 1]
-            row[low - 1] = low == 1 ? min(i, over) : over
-            var rowMinimum = row[low - 1]
-            for j in low...high {
+            var previous = row[0]
+            row[0] = i
+            var smallest = i
+            for j in 1...b.count {
                 let saved = row[j]
-                row[j] = min(over, a[i - 1] == b[j - 1] ? previous : 1 + min(previous, row[j], row[j - 1]))
-                rowMinimum = min(rowMinimum, row[j])
+                row[j] = a[i - 1] == b[j - 1] ? previous : 1 + min(previous, row[j], row[j - 1])
                 previous = saved
+                smallest = min(smallest, row[j])
             }
-            if rowMinimum > limit { return nil }
+            // No later row is smaller than this one's smallest.
+            if smallest > bound { return smallest }
         }
-        return row[b.count] <= limit ? row[b.count] : nil
+        return row[b.count]
     }
 }

@@ -72,14 +72,27 @@ extension JSONValue {
         return out
     }
 
+    /// The characters that mean something at the start of a plain scalar, as bytes: all are ASCII.
+    private static let indicators = Set("-?:,[]{}#&*!|>'\"%@`~".utf8)
+
     private static func needsQuotes(_ text: String) -> Bool {
         guard let first = text.first, let last = text.last else { return true }
         if first == " " || last == " " { return true }
-        if "-?:,[]{}#&*!|>'\"%@`~".contains(first) && !(first == "-" && text.count > 1 && text.dropFirst().first != " " && !text.allSatisfy({ $0 == "-" })) {
+        if let byte = text.utf8.first, indicators.contains(byte),
+           !(first == "-" && text.count > 1 && text.dropFirst().first != " " && !text.allSatisfy({ $0 == "-" })) {
             return true
         }
-        if text.contains(": ") || text.contains(" #") || text.hasSuffix(":") { return true }
-        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\u{7F}" }) { return true }
+        // ": " or " #" anywhere, a ":" at the end, a control character: one pass over the bytes (a control
+        // character is one byte, and no byte of a longer character is below 0x80).
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F || (previous == UInt8(ascii: ":") && byte == UInt8(ascii: " "))
+                || (previous == UInt8(ascii: " ") && byte == UInt8(ascii: "#")) {
+                return true
+            }
+            previous = byte
+        }
+        if previous == UInt8(ascii: ":") { return true }
         // Whatever a YAML reader would take for a number, a boolean or null reads back as a string only quoted.
         let scalar = YAMLScalar(text)
         if scalar.isNull || scalar.bool != nil || scalar.int != nil || scalar.looksLikeFloat || scalar.looksLikeYAML11Bool {

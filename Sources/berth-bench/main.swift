@@ -9,6 +9,9 @@
 //   swift run -c release berth-bench migrate --services 100 /tmp/mig   (100 migrations on $BERTH_TEST_POSTGRES_URL against psql)
 //   swift run -c release berth-bench backup --megabytes 10 --runs 7 /tmp/bk   (an apply with a migration, with and without
 //                                                                              the backup; SQLite, and $BERTH_TEST_POSTGRES_URL)
+//   swift build -c release && .build/release/berth-bench pathological /tmp/patho   (issue 8's projects through the release berth)
+//   swift run -c release berth-bench fuzz --seconds 600 --seed 1 /tmp/fuzz   (the loader's mutation loop for 10 minutes)
+//   swift build -c release && .build/release/berth-bench rollback --runs 5 /tmp/rb   (one image bump applied, then rolled back)
 //
 // Each prints the median and best wall time over the runs and the process's peak resident memory;
 // run load and events as separate processes so that each peak is its own.
@@ -21,6 +24,7 @@ import BerthLoading
 import BerthModel
 import BerthPlan
 import BerthCore
+import BerthTestSupport
 
 func now() -> Double {
     var time = timespec()
@@ -52,34 +56,13 @@ func format(_ value: Double) -> String {
     return "\(rounded)"
 }
 
-/// An environment of `count` services, each with the keys a real one has.
-func generate(services count: Int) -> String {
-    var text = "# yaml-language-server: $schema=../schemas/environment.schema.json\nproject: bench\n"
-    text += "secrets:\n  token: { env: BENCH_TOKEN }\nservices:\n"
-    for index in 0..<count {
-        text += """
-              svc-\(index):
-                image: localhost/bench-\(index % 50):1.\(index % 7).\(index % 3)
-                command: ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"]
-                replicas: 1
-                strategy: recreate
-                environment:
-                  LOG_LEVEL: info
-                  SERVICE_INDEX: "\(index)"
-                  API_TOKEN: { secret: token }
-                ports:
-                  - "127.0.0.1:\(20_000 + index):80"
-                healthcheck:
-                  url: http://localhost:80/health
-                  interval: 5s
-                  timeout: 2s
-                labels:
-                  team: team-\(index % 20)
-
-            """
-        if index > 0 { text += "    depends_on: [svc-\(index - 1)]\n" }
-    }
-    return text
+/// A program built beside this one.
+func siblingExecutable(_ name: String) -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let length = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
+    guard length > 0 else { return name }
+    let path = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) + "/" + name
 }
 
 func readFile(_ path: String) throws -> [UInt8] { try LocalFileSystem().readFile(atPath: path) }
@@ -172,8 +155,24 @@ func main() async throws {
     let runs = option("--runs", default: 5)
     let parallelism = option("--parallelism", default: 4)
     let megabytes = option("--megabytes", default: 10)
+    let seconds = option("--seconds", default: 600)
+    let seed = option("--seed", default: 1)
+    let iterations = option("--iterations", default: .max)
+    let replay = option("--replay", default: -1)
+    let timeout = option("--timeout", default: 120)
+    func textOption(_ name: String) -> String? {
+        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+        defer { arguments.removeSubrange(index...(index + 1)) }
+        return arguments[index + 1]
+    }
+    let berth = textOption("--berth") ?? siblingExecutable("berth")
+    let only = textOption("--case")
+    let writeOnly = arguments.contains("--write-only")
+    arguments.removeAll { $0 == "--write-only" }
     guard arguments.count == 2 || (["plan", "parts"].contains(arguments.first) && arguments.count == 1) else {
         print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
+        print("       berth-bench pathological [--berth PATH] [--case NAME] [--runs N] [--timeout S] DIR")
+        print("       berth-bench fuzz [--seconds N] [--seed N] [--iterations N] [--replay I] DIR")
         exit(2)
     }
     let project = arguments.count > 1 ? arguments[1] : "-"
@@ -182,7 +181,7 @@ func main() async throws {
     case "generate":
         mkdir(project, 0o755)
         mkdir(project + "/environments", 0o755)
-        let text = generate(services: services)
+        let text = PathologicalProjects.environment(services: services)
         guard let handle = fopen(file, "w") else { throw FileSystemError(path: file, reason: "cannot create") }
         fputs(text, handle)
         fclose(handle)
@@ -220,6 +219,14 @@ func main() async throws {
         try MigrateBenchmark.run(migrations: services, runs: runs, directory: project)
     case "backup":
         try await BackupBenchmark.run(megabytes: megabytes, runs: runs, directory: project)
+    case "pathological" where writeOnly:
+        try PathologicalBenchmark.write(directory: project, only: only)
+    case "pathological":
+        try PathologicalBenchmark.run(directory: project, berth: berth, only: only, runs: runs, timeout: Double(timeout))
+    case "fuzz":
+        try LoaderFuzzBenchmark.run(
+            directory: project, seed: UInt64(seed), seconds: Double(seconds), iterations: iterations, replay: replay >= 0 ? replay : nil
+        )
     case "load":
         let loader = ProjectLoader(project: project, currentDirectory: "/")
         try measure("berth load", runs: runs) {

@@ -175,7 +175,7 @@ import BerthCore
         ])
     }
 
-    @Test("did you mean: a key a few edits from a known one is suggested, a long key is compared in a band of its length")
+    @Test("did you mean: a key a few edits from a known one is suggested; a name too long to be a misspelt one is not compared")
     func suggestions() throws {
         func unknown(_ key: String) throws -> [String] {
             try load(["dev.yaml": "services:\n  web:\n    image: localhost/web:1\n    \(key): 1\n"]).diagnostics.map(\.message)
@@ -183,11 +183,13 @@ import BerthCore
         #expect(try unknown("replcias") == ["services.web: unknown key 'replcias'; did you mean 'replicas'?"])
         #expect(try unknown("REPLICAS") == ["services.web: unknown key 'REPLICAS'; did you mean 'replicas'?"])
         #expect(try unknown("rep") == ["services.web: unknown key 'rep'"])
-        // Two secret names of 200,000 letters, one apart at the end: the use is suggested the declared one.
+        // Two secret names of 200,000 letters, one apart at the end: no word that long is a misspelt name, and
+        // comparing it would cost its length squared; the unknown one is reported without a suggestion.
         let long = String(repeating: "k", count: 200_000)
         // (A key longer than 1024 characters is written as an explicit key, `? KEY`.)
         let result = try load(["dev.yaml": "secrets:\n  ? \(long)a\n  : { env: X }\nservices:\n  web:\n    image: localhost/web:1\n    environment:\n      A: { secret: \(long)b }\n"])
-        #expect(result.diagnostics.contains { $0.message.hasSuffix("; did you mean '\(long)a'? (declared: \(long)a)") })
+        let messages = result.diagnostics.map(\.message)
+        #expect(messages.contains { $0.contains("unknown secret") } && !messages.contains { $0.contains("did you mean") })
     }
 
     @Test("command as a string is split as a shell would")

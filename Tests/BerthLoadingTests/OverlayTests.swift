@@ -164,4 +164,44 @@ import BerthCore
             #expect(error.description == "no environment 'stagign'; did you mean 'staging'? (environments: staging)")
         }
     }
+
+    @Test("a chain of 10,000 extends is walked in a loop, not a recursion that could run out of stack")
+    func longChain() throws {
+        let count = 10_000
+        var files = ["/p/environments/base.yaml": "services:\n  web:\n    image: localhost/web:1.0.0\n"]
+        for index in 0..<count {
+            let parent = index + 1 < count ? "e\(index + 1)" : "base"
+            files["/p/environments/e\(index).yaml"] = "extends: \(parent)\nservices:\n  web:\n    replicas: \(index % 7)\n"
+        }
+        let result = try ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: InMemoryFileSystem(files: files)).load("e0")
+        #expect(result.diagnostics.isEmpty)
+        #expect(result.environment?.service(named: "web")?.replicas == 0)
+    }
+
+    @Test("every environment of a chain is laid over the same bases, which are laid once, with their diagnostics each time")
+    func sharedChain() throws {
+        let files = InMemoryFileSystem(files: [
+            "/p/environments/base.yaml": "services:\n  web:\n    image: localhost/web:1.0.0\n    environment:\n      A: \"1\"\n",
+            "/p/environments/staging.yaml": "extends: base\nservices:\n  web:\n    environment:\n      B: yes\n",
+            "/p/environments/dev.yaml": "extends: staging\nservices:\n  web:\n    environment:\n      C: \"3\"\n",
+        ])
+        let results = try ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: files).loadAll()
+        #expect(results.map(\.name) == ["dev", "staging"])
+        #expect(results.map { $0.environment?.service(named: "web")?.environment.map(\.name) ?? [] } == [["A", "B", "C"], ["A", "B"]])
+        // The warning of staging.yaml goes with each environment that reads it.
+        #expect(results.map { $0.diagnostics.map(\.location.file) } == [["environments/staging.yaml"], ["environments/staging.yaml"]])
+    }
+
+    @Test("files extending one another in a circle: each environment reports the circle from where its walk enters it")
+    func cycles() throws {
+        let files = InMemoryFileSystem(files: [
+            "/p/environments/a.yaml": "extends: b\n", "/p/environments/b.yaml": "extends: c\n", "/p/environments/c.yaml": "extends: b\n",
+        ])
+        let results = try ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: files).loadAll()
+        #expect(results.map { $0.diagnostics.map(\.description) } == [
+            ["environments/c.yaml:1:10: error: extends: cycle b -> c -> b"],
+            ["environments/c.yaml:1:10: error: extends: cycle b -> c -> b"],
+            ["environments/b.yaml:1:10: error: extends: cycle c -> b -> c"],
+        ])
+    }
 }

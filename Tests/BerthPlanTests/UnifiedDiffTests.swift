@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import BerthTestSupport
 @testable import BerthPlan
 
 /// The oracle is GNU `diff -u` (diffutils 3.8): the expected hunks below are its output without the
@@ -93,7 +94,7 @@ import Testing
 
     @Test("30 generated pairs patch old into new, and equal GNU diff -u's hunks where diff is installed")
     func generatedAgainstGNUDiff() throws {
-        var random = SplitMix64(seed: 0xBE27_D1FF)
+        var random = SeededRandom(seed: 0xBE27_D1FF)
         let pairs = (0..<30).map { _ in Self.generatedPair(&random) }
         let diffInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/diff")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("berth-unified-diff-\(UUID().uuidString)")
@@ -184,7 +185,7 @@ import Testing
 
     /// A small config-like file and an edited copy: lines repeat, lines go, come and change, and either
     /// side may lack its final newline.
-    static func generatedPair(_ random: inout SplitMix64) -> (String, String) {
+    static func generatedPair(_ random: inout SeededRandom) -> (String, String) {
         let vocabulary = ["server {", "}", "", "listen 80;", "listen 443;", "root /srv/www;", "# comment", "a", "b", "c"]
         let old = (0..<random.below(13)).map { _ in vocabulary[random.below(vocabulary.count)] }
         var new: [String] = []
@@ -203,21 +204,4 @@ import Testing
         }
         return (text(old), text(new))
     }
-}
-
-/// SplitMix64: the same numbers on every run and platform.
-struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
