@@ -10,6 +10,9 @@ public struct Diagnostic: Hashable, Sendable, Comparable, CustomStringConvertibl
     public var severity: Severity
     public var location: SourceLocation
     public var message: String
+    /// How many problems this one stands for: more than one for a summary of those not kept
+    /// (`BoundedDiagnostics`); `capped` counts by it.
+    public var weight = 1
 
     public init(_ severity: Severity, at location: SourceLocation, _ message: String) {
         self.severity = severity
@@ -103,8 +106,9 @@ extension Sequence where Element == Diagnostic {
         for diagnostic in self {
             let file = diagnostic.location.file
             if counts[file] == nil { files.append(file) }
-            counts[file, default: 0] += 1
-            if counts[file, default: 0] <= limit { shown.append(diagnostic) }
+            let before = counts[file, default: 0]
+            counts[file, default: 0] += diagnostic.weight
+            if before < limit { shown.append(diagnostic) }
         }
         return (shown, files.compactMap { file in counts[file].flatMap { $0 > limit ? (file, $0 - limit) : nil } })
     }

@@ -64,7 +64,7 @@ struct EnvironmentDecoder {
         }
         reportRemovedUses()
 
-        guard !reader.diagnostics.hasErrors, let state, let configs = Optional(configs) else { return nil }
+        guard reader.errorCount == 0, let state, let configs = Optional(configs) else { return nil }
         return Environment(
             name: name, project: project, isProduction: isProduction, engine: engine, state: state,
             services: services, configs: configs, database: database, secrets: secrets, backups: backups
@@ -229,12 +229,27 @@ struct EnvironmentDecoder {
     }
 
     /// Whether `text` holds a URL whose authority carries `user:password@`.
+    /// Bytes, not Foundation's searches: it runs on every value of every environment.
     static func urlHoldsPassword(_ text: String) -> Bool {
-        guard let scheme = text.range(of: "://") else { return false }
-        let authority = text[scheme.upperBound...].prefix { !"/?# \t\n".contains($0) }
-        guard let at = authority.lastIndex(of: "@") else { return false }
-        return authority[..<at].contains(":")
+        var text = text
+        return text.withUTF8 { bytes in
+            var index = 0
+            while index + 2 < bytes.count, !(bytes[index] == 0x3A && bytes[index + 1] == 0x2F && bytes[index + 2] == 0x2F) { index += 1 }
+            guard index + 2 < bytes.count else { return false }
+            let start = index + 3
+            var end = start
+            var lastAt: Int?
+            while end < bytes.count, !Self.authorityEnds.contains(bytes[end]) {
+                if bytes[end] == 0x40 { lastAt = end }
+                end += 1
+            }
+            guard let lastAt else { return false }
+            return bytes[start..<lastAt].contains(0x3A)
+        }
     }
+
+    /// `/ ? # space tab newline`: where a URL's authority ends.
+    private static let authorityEnds: Set<UInt8> = [0x2F, 0x3F, 0x23, 0x20, 0x09, 0x0A]
 
     private static let secretWords: [[UInt8]] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"]
         .map { Array($0.utf8) }

@@ -6,13 +6,13 @@ import BerthCore
 /// one that does not fit. Every reader returns nil for a value it reported, so decoding goes on
 /// and one run reports every problem.
 struct NodeReader {
-    private(set) var diagnostics: [Diagnostic] = []
+    private var collected = BoundedDiagnostics()
+    var diagnostics: [Diagnostic] { collected.all }
     /// Errors so far; callers compare counts to learn whether a part of the file was valid.
-    private(set) var errorCount = 0
+    var errorCount: Int { collected.errorCount }
 
     mutating func add(_ diagnostic: Diagnostic) {
-        diagnostics.append(diagnostic)
-        if diagnostic.severity == .error { errorCount += 1 }
+        collected.append(diagnostic)
     }
 
     mutating func add(contentsOf more: [Diagnostic]) {

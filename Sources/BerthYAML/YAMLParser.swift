@@ -52,7 +52,7 @@ public struct YAMLParser: Sendable {
         if let unusualBreak, let lines = builder.lines {
             let (line, column) = lines.position(ofByte: unusualBreak)
             let name = bytes[unusualBreak] == 0xC2 ? "U+0085 (next line)" : bytes[unusualBreak + 2] == 0xA8 ? "U+2028 (line separator)" : "U+2029 (paragraph separator)"
-            builder.diagnostics.append(.warning(
+            builder.collected.append(.warning(
                 at: SourceLocation(file: file, line: line, column: column),
                 "a \(name) character: YAML reads it as a line break, most editors show none; write a newline instead"
             ))
@@ -141,7 +141,8 @@ private struct TreeBuilder {
     /// Set when libyaml's lines are not an editor's (see `TextLines`): marks are mapped through it.
     let lines: TextLines?
     var root: Int?
-    var diagnostics: [Diagnostic] = []
+    var collected = BoundedDiagnostics()
+    var diagnostics: [Diagnostic] { collected.all }
     var stopped = false
     private var stack: [Frame] = []
     private var anchors: [String: (node: Int, weight: Int, bytes: Int)] = [:]
@@ -177,7 +178,7 @@ private struct TreeBuilder {
     }
 
     mutating func fail(_ diagnostic: Diagnostic) {
-        diagnostics.append(diagnostic)
+        collected.append(diagnostic)
         stopped = true
     }
 
@@ -247,7 +248,7 @@ private struct TreeBuilder {
             )
             if tag >= 0, let problem = Self.contradiction(tags[Int(tag)], text[start..<(start + data.length)]) {
                 // Reported here, once: what reads the value takes the stand-in and says nothing more.
-                diagnostics.append(.error(at: location(mark), problem))
+                collected.append(.error(at: location(mark), problem))
                 node = reported(at: location(mark))
             }
             if let anchor = Self.string(data.anchor) { anchors[anchor] = (node, 1, data.length) }
@@ -258,7 +259,7 @@ private struct TreeBuilder {
             guard let (node, weight, bytes) = anchors[name] else {
                 let open = stack.contains { $0.anchor == name }
                 let here = location(mark)
-                diagnostics.append(.error(
+                collected.append(.error(
                     at: here,
                     open ? "alias *\(name) refers to a node that contains it" : "alias *\(name) names no anchor defined before it"
                 ))
@@ -291,7 +292,7 @@ private struct TreeBuilder {
             let collectionTag = checkedTag(tagPointer, at: mark)
             if collectionTag >= 0, tags[Int(collectionTag)] != (isMapping ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq") {
                 let shown = "!!" + tags[Int(collectionTag)].dropFirst("tag:yaml.org,2002:".count)
-                diagnostics.append(.error(at: location(mark), "\(shown) on a \(isMapping ? "mapping" : "list"): the tag says another kind of value"))
+                collected.append(.error(at: location(mark), "\(shown) on a \(isMapping ? "mapping" : "list"): the tag says another kind of value"))
             }
             guard stack.count < limits.maxDepth else {
                 fail(.error(at: location(mark), "nesting deeper than \(limits.maxDepth) levels"))
@@ -331,7 +332,7 @@ private struct TreeBuilder {
         var node = node
         if stack[top].isMapping, (pending.count - stack[top].firstChild) % 2 == 0, entries[node].kind != .scalar {
             let location = location(of: node)
-            diagnostics.append(.error(at: location, "a mapping key must be a plain value, not \(kindName(node))"))
+            collected.append(.error(at: location, "a mapping key must be a plain value, not \(kindName(node))"))
             node = reported(at: location)
         }
         pending.append(node)
@@ -384,7 +385,7 @@ private struct TreeBuilder {
             }
             if let first {
                 let firstPlace = location(of: pending[range.lowerBound + 2 * first])
-                diagnostics.append(.error(
+                collected.append(.error(
                     at: location(of: key),
                     "duplicate key '\(name(key))' (first at line \(firstPlace.line), column \(firstPlace.column))"
                 ))
@@ -406,7 +407,7 @@ private struct TreeBuilder {
             case .mapping: sources = [value]
             case .sequence where items(of: value).allSatisfy({ entries[$0].kind == .mapping }): sources = Array(items(of: value))
             default:
-                diagnostics.append(.error(
+                collected.append(.error(
                     at: location(of: value),
                     "the value of '<<' must be a mapping or a list of mappings, not \(kindName(value))"
                 ))
@@ -450,7 +451,7 @@ private struct TreeBuilder {
         guard let tag = Self.string(pointer) else { return -1 }
         if !Self.supportedTags.contains(tag) && tag != "!" {
             let shown = tag.hasPrefix("tag:yaml.org,2002:") ? "!!" + tag.dropFirst("tag:yaml.org,2002:".count) : tag
-            diagnostics.append(.error(at: location(mark), "unsupported tag \(shown)"))
+            collected.append(.error(at: location(mark), "unsupported tag \(shown)"))
         }
         return tag == "!" ? -1 : tagIndex(tag)
     }
