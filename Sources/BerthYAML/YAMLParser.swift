@@ -182,11 +182,13 @@ private struct TreeBuilder {
         stopped = true
     }
 
-    private func position(_ mark: yaml_mark_t) -> (line: Int, column: Int) {
-        lines?.position(ofScalar: Int(mark.index)) ?? (Int(mark.line) + 1, Int(mark.column) + 1)
+    private var cursor = TextLines.Cursor()
+
+    private mutating func position(_ mark: yaml_mark_t) -> (line: Int, column: Int) {
+        lines?.position(ofScalar: Int(mark.index), from: &cursor) ?? (Int(mark.line) + 1, Int(mark.column) + 1)
     }
 
-    private func location(_ mark: yaml_mark_t) -> SourceLocation {
+    private mutating func location(_ mark: yaml_mark_t) -> SourceLocation {
         let (line, column) = position(mark)
         return SourceLocation(file: file, line: line, column: column)
     }

@@ -61,4 +61,24 @@ import BerthCore
         #expect(TextLines.firstInvalidUTF8(in: [0x20, 0xED, 0xA0, 0x80]) == 1)
         #expect(TextLines.firstInvalidUTF8(in: [0xF4, 0x90, 0x80, 0x80]) == 0)
     }
+
+    @Test("walking on from a cursor gives the same places as mapping each index alone, also when it steps back")
+    func cursorAgreesWithDirectMapping() {
+        let texts: [[UInt8]] = [
+            Array("a: 1\r\nb: \u{2028}c\u{85}d\re: [1\n\n".utf8),
+            [0xEF, 0xBB, 0xBF] + Array("é\r\nx\u{2029}y: z\n".utf8),
+            Array("\u{2028}\u{2028}only separators\u{2028}".utf8),
+        ]
+        for text in texts {
+            let lines = TextLines(text)
+            let scalars = String(decoding: text, as: UTF8.self).unicodeScalars.count - (text.starts(with: [0xEF, 0xBB, 0xBF]) ? 1 : 0)
+            var cursor = TextLines.Cursor()
+            let order = Array(0...scalars) + [3, 1, scalars, 0, 2]
+            for index in order {
+                let walked = lines.position(ofScalar: index, from: &cursor)
+                let direct = lines.position(ofScalar: index)
+                #expect(walked == direct, "index \(index) of \(text)")
+            }
+        }
+    }
 }

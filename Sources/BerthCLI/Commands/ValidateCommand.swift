@@ -29,8 +29,9 @@ struct ValidateCommand: ParsableCommand {
         console.report(results.flatMap(\.diagnostics).normalized())
         var summary = ""
         for result in results {
-            let errors = result.diagnostics.count { $0.severity == .error }
-            let warnings = result.diagnostics.count - errors
+            // A summary of diagnostics not kept stands for as many as its weight.
+            let errors = result.diagnostics.filter { $0.severity == .error }.reduce(0) { $0 + $1.weight }
+            let warnings = result.diagnostics.filter { $0.severity == .warning }.reduce(0) { $0 + $1.weight }
             if let environment = result.environment {
                 let migrations = environment.database?.migrations.count ?? 0
                 var line = "\(result.name): \(console.outputStyle.green("valid")) (\(count(environment.services.count, "service")), \(count(environment.configs.files.count, "config")), \(count(migrations, "migration"))"
