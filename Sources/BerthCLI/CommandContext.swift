@@ -30,6 +30,19 @@ enum CommandContext {
         override?.console ?? global.console()
     }
 
+    /// What `read` takes from an environment's state store (with its key), for the commands that only
+    /// look at it; a failure is reported on the console.
+    static func readStateStore<Value>(
+        _ environment: String, context: Context, console: Console, _ read: (any StateStore, String) throws(SessionError) -> Value
+    ) throws -> Value {
+        do throws(SessionError) {
+            let (store, key) = try StateStoreAccess.open(environment, context: context)
+            return try read(store, key)
+        } catch {
+            throw error.report(on: console)
+        }
+    }
+
     /// The context for a command, its progress rendered by `progress` on the console's standard error.
     static func make(_ global: GlobalOptions, console: Console, json: Bool = false) -> Context {
         let events = ConsoleEvents(console: console, view: ProgressView(json: json, style: console.errorStyle))

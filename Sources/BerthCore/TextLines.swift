@@ -52,19 +52,15 @@ public struct TextLines: Sendable {
     /// Where the Unicode scalar numbered `index` from 0 stands, a leading byte-order mark not counted:
     /// libyaml's `mark.index`.
     public func position(ofScalar index: Int) -> (line: Int, column: Int) {
-        position(ofByte: byteOffset(ofScalar: index))
+        var cursor = Cursor.unset
+        return position(ofScalar: index, from: &cursor)
     }
 
     /// The byte offset of the Unicode scalar numbered `index` from 0, a byte-order mark not counted.
     public func byteOffset(ofScalar index: Int) -> Int {
-        let line = Self.lastIndex(in: scalarStarts, notAbove: index)
-        var offset = lineStarts[line]
-        var remaining = index - scalarStarts[line]
-        while remaining > 0, offset < bytes.count {
-            offset += 1
-            if offset == bytes.count || bytes[offset] & 0xC0 != 0x80 { remaining -= 1 }
-        }
-        return offset
+        var cursor = Cursor.unset
+        _ = position(ofScalar: index, from: &cursor)
+        return cursor.byte
     }
 
     /// Where a reader of marks in document order stands: mapping the next mark walks on from the last,
@@ -76,6 +72,13 @@ public struct TextLines: Sendable {
         var column = 1
 
         public init() { byte = 0 }
+
+        /// A cursor that starts from the line of the first index asked for.
+        static var unset: Cursor {
+            var cursor = Cursor()
+            cursor.scalar = .max
+            return cursor
+        }
     }
 
     /// `position(ofScalar:)`, walking on from `cursor` when `index` is not behind it.

@@ -9,15 +9,7 @@ extension Releases {
     /// when both releases recorded one.
     public static func notes(_ name: String, from: Int?, to: Int?, context: Context) throws(SessionError) -> ReleaseNotes {
         let (store, key) = try StateStoreAccess.open(name, context: context)
-        /// The newest `limit` releases (the store lists newest first).
-        func newestReleases(_ limit: Int) throws(SessionError) -> [Release] {
-            do {
-                return try store.releases(environment: key, limit: limit)
-            } catch {
-                throw SessionError("cannot read the releases: \(error)")
-            }
-        }
-        guard let newest = try newestReleases(1).first else {
+        guard let newest = try list(store, key: key, limit: 1).first else {
             throw SessionError("\(name) has no releases yet: an apply that changes something makes one")
         }
         func release(_ number: Int) throws(SessionError) -> Release {
@@ -25,7 +17,7 @@ extension Releases {
                 let range = newest.number == 1 ? "its only release is 1" : "its releases are 1 to \(newest.number)"
                 throw SessionError("\(name) has no release \(number): \(range)")
             }
-            guard let found = try newestReleases(newest.number - number + 1).first(where: { $0.number == number }) else {
+            guard let found = try list(store, key: key, limit: newest.number - number + 1).first(where: { $0.number == number }) else {
                 throw SessionError("\(name) has no release \(number) in its state store")
             }
             return found

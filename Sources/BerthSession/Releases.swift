@@ -52,14 +52,19 @@ public enum Releases {
         release.environment.flatMap { try? JSONDecoder().decode(Environment.self, from: $0) }
     }
 
-    /// The release that is current, if any.
-    static func current(_ store: any StateStore, key: String) throws(SessionError) -> Release? {
+    /// The environment's newest `limit` releases, newest first; a store that fails says so as a `SessionError`.
+    public static func list(_ store: any StateStore, key: String, limit: Int = 100_000) throws(SessionError) -> [Release] {
         do {
-            // A current release is the newest or shortly before a failed one; a few suffice.
-            return try store.releases(environment: key, limit: 50).first { $0.status == .current }
+            return try store.releases(environment: key, limit: limit)
         } catch {
             throw SessionError("cannot read the releases: \(error)")
         }
+    }
+
+    /// The release that is current, if any.
+    static func current(_ store: any StateStore, key: String) throws(SessionError) -> Release? {
+        // A current release is the newest or shortly before a failed one; a few suffice.
+        try list(store, key: key, limit: 50).first { $0.status == .current }
     }
 }
 

@@ -74,7 +74,10 @@ public struct RestoreSession: Sendable {
         let lock = EnvironmentLock(store: store, key: key, context: context)
         let renewals = { () throws(SessionError) in try context.stateStore(environment.state.store, resolution.secrets) }
         return try await lock.holding(timeout: options.lockTimeout, renewals: renewals) { _ throws(SessionError) in
-            let target = try await find(options.backup, location: database.location, store: store, key: key)
+            let releases = try await Blocking.run("berth-restore") { () throws(SessionError) -> [Release] in
+                try Releases.list(store, key: key)
+            }
+            let target = try await find(options.backup, location: database.location, in: releases, key: key)
             if let confirm = options.confirm, let refusal = await confirm(target) { return .declined(target, reason: refusal) }
             let password: String? = if case .postgres(_, let secret?) = database.location { resolution.secrets[secret] } else { nil }
             let id = try await restore(target, location: database.location, password: password, store: store, key: key)
@@ -83,16 +86,8 @@ public struct RestoreSession: Sendable {
     }
 
     /// The backup, checked: a database backup of this kind of database, its file there and unchanged.
-    func find(_ id: String, location: DatabaseLocation, store: any StateStore, key: String) async throws(SessionError) -> Target {
+    func find(_ id: String, location: DatabaseLocation, in releases: [Release], key: String) async throws(SessionError) -> Target {
         let context = self.context
-        let releases: [Release]
-        do {
-            releases = try await Blocking.run("berth-restore") { () throws(StateStoreError) -> [Release] in
-                try store.releases(environment: key, limit: 100_000)
-            }
-        } catch {
-            throw SessionError("cannot read the releases: \(error)")
-        }
         guard let (backup, release) = Backups.find(id: id, in: releases) else {
             let known = releases.flatMap(\.backups).filter { $0.kind == .database }.prefix(10).map(\.id)
             throw SessionError(

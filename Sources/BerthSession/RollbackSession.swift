@@ -51,12 +51,7 @@ public struct RollbackSession: Sendable {
         let session = ApplySession(context)
         return try await session.withLock(environment, resolution: current, timeout: options.apply.lockTimeout) { store, lease throws(SessionError) in
             let key = ApplySession.key(environment)
-            let releases: [Release]
-            do {
-                releases = try store.releases(environment: key, limit: 10_000)
-            } catch {
-                throw SessionError("cannot read the releases of \(environment.name): \(error)")
-            }
+            let releases = try Releases.list(store, key: key)
             guard let from = releases.first(where: { $0.status == .current }) else {
                 throw SessionError("\(environment.name) has no current release to roll back from; berth releases --env \(environment.name) lists them")
             }
@@ -77,7 +72,7 @@ public struct RollbackSession: Sendable {
             if let backup = way.restore {
                 let restoring = RestoreSession(context)
                 guard let location = environment.database?.location else { throw SessionError("\(environment.name) has no database to restore") }
-                let found = try await restoring.find(backup.id, location: location, store: store, key: key)
+                let found = try await restoring.find(backup.id, location: location, in: releases, key: key)
                 context.events.notice(.warning(
                     "the database will be restored from \(backup.id), taken before release \(found.release) at "
                         + "\(ISO8601DateFormatter().string(from: found.takenAt)): data written to it since then will be lost "
@@ -204,11 +199,14 @@ public struct RollbackSession: Sendable {
         return (plan, resolution, nil)
     }
 
-    /// The bytes of a config file whose content hashed to `sha256`, from any release's config backups.
+    /// The bytes of a config file whose content hashed to `sha256`, from the newest config backup that still holds them.
     private func configBytes(sha256: String, in releases: [Release]) -> [UInt8]? {
-        for backup in releases.flatMap(\.backups) where backup.kind == .config && backup.sha256 == sha256 {
-            if let bytes = try? context.fileSystem.readFile(atPath: backup.path), SHA256.hex(bytes) == sha256 { return bytes }
+        var bytes: [UInt8]?
+        _ = Backups.findConfig(sha256: sha256, in: releases) { backup in
+            guard let read = try? context.fileSystem.readFile(atPath: backup.path), SHA256.hex(read) == sha256 else { return false }
+            bytes = read
+            return true
         }
-        return nil
+        return bytes
     }
 }

@@ -62,13 +62,20 @@ struct ApplyCommand: AsyncParsableCommand {
         } catch {
             outcome = .failure(error)
         }
-        let view = ApplyView(environment: env, outcome: outcome)
+        try Self.finish(outcome, environment: env, console: console, json: json, declined: "nothing applied")
+    }
+
+    /// Prints an apply's (or a rollback's) outcome, and fails with exit code 1 unless it converged.
+    static func finish(
+        _ outcome: Result<ApplySession.Outcome, SessionError>, environment: String, console: Console, json: Bool, declined: String
+    ) throws {
+        let view = ApplyView(environment: environment, outcome: outcome)
         if json {
             console.output(view.json().jsonText())
         } else {
             switch outcome {
             case .failure(let error): _ = error.report(on: console)
-            case .success(.declined(_, let reason)): console.fail("nothing applied: \(reason)")
+            case .success(.declined(_, let reason)): console.fail("\(declined): \(reason)")
             default: break
             }
             if let text = view.text() { console.output(text) }

@@ -26,16 +26,12 @@ struct HistoryCommand: ParsableCommand {
     func run() throws {
         let console = CommandContext.console(global)
         let context = CommandContext.make(global, console: console)
-        let records: [ApplyRecord]
-        do throws(SessionError) {
-            let (store, key) = try StateStoreAccess.open(env, context: context)
+        let records = try CommandContext.readStateStore(env, context: context, console: console) { store, key throws(SessionError) in
             do {
-                records = try store.history(environment: key, limit: limit)
+                return try store.history(environment: key, limit: limit)
             } catch {
                 throw SessionError("cannot read the journal: \(error)")
             }
-        } catch {
-            throw error.report(on: console)
         }
         let view = HistoryView(environment: env, records: records)
         console.output(json ? view.json().jsonText() : view.text())

@@ -26,16 +26,8 @@ struct ReleasesCommand: ParsableCommand {
     func run() throws {
         let console = CommandContext.console(global)
         let context = CommandContext.make(global, console: console)
-        let releases: [Release]
-        do throws(SessionError) {
-            let (store, key) = try StateStoreAccess.open(env, context: context)
-            do {
-                releases = try store.releases(environment: key, limit: limit)
-            } catch {
-                throw SessionError("cannot read the releases: \(error)")
-            }
-        } catch {
-            throw error.report(on: console)
+        let releases = try CommandContext.readStateStore(env, context: context, console: console) { store, key throws(SessionError) in
+            try Releases.list(store, key: key, limit: limit)
         }
         let paths = Set(releases.flatMap { $0.backups.map(\.path) })
         let view = ReleasesView(environment: env, releases: releases, missing: paths.filter { !context.backups.exists($0) })

@@ -66,17 +66,6 @@ struct RollbackCommand: AsyncParsableCommand {
         } catch {
             outcome = .failure(error)
         }
-        let view = ApplyView(environment: env, outcome: outcome)
-        if json {
-            console.output(view.json().jsonText())
-        } else {
-            switch outcome {
-            case .failure(let error): _ = error.report(on: console)
-            case .success(.declined(_, let reason)): console.fail("nothing rolled back: \(reason)")
-            default: break
-            }
-            if let text = view.text() { console.output(text) }
-        }
-        if !view.succeeded { throw ExitCode(1) }
+        try ApplyCommand.finish(outcome, environment: env, console: console, json: json, declined: "nothing rolled back")
     }
 }
