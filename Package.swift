@@ -43,10 +43,12 @@ let package = Package(
         .target(name: "BerthDatabase", dependencies: ["BerthCore", "CSQLite", "CLibPQ"], swiftSettings: settings),
         // The Docker Engine API (Docker or Podman) over a unix socket or TCP: requests built purely, transport apart.
         .target(name: "BerthEngine", dependencies: ["BerthCore"], swiftSettings: settings),
+        // The proxy in front of routed services (HAProxy through its runtime API), and its double.
+        .target(name: "BerthProxy", dependencies: ["BerthCore", "BerthModel"], swiftSettings: settings),
         // Stage 2, observe: probes of engine, config files, migration history and health, taken once.
         .target(
             name: "BerthObserve",
-            dependencies: ["BerthCore", "BerthModel", "BerthEngine", "BerthDatabase"],
+            dependencies: ["BerthCore", "BerthModel", "BerthEngine", "BerthDatabase", "BerthProxy"],
             swiftSettings: settings
         ),
         // Stage 3, plan: a pure function of desired and observed state.
@@ -54,7 +56,7 @@ let package = Package(
         // Stage 4, apply: the executor, and what each kind of action does to the world (mechanism only).
         .target(
             name: "BerthApply",
-            dependencies: ["BerthCore", "BerthModel", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan"],
+            dependencies: ["BerthCore", "BerthModel", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan", "BerthProxy"],
             swiftSettings: settings
         ),
         // The policy of multi-step operations, built on a context of injected drivers: the apply session
@@ -63,6 +65,7 @@ let package = Package(
             name: "BerthSession",
             dependencies: [
                 "BerthCore", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan", "BerthApply",
+                "BerthProxy",
             ],
             swiftSettings: settings
         ),
@@ -77,7 +80,7 @@ let package = Package(
             name: "BerthCLI",
             dependencies: [
                 "BerthCore", "BerthYAML", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan",
-                "BerthApply", "BerthSession", "BerthRendering",
+                "BerthApply", "BerthSession", "BerthRendering", "BerthProxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -88,7 +91,7 @@ let package = Package(
             name: "berth-bench",
             dependencies: [
                 "CYAML", "BerthCore", "BerthYAML", "BerthLoading", "BerthModel", "BerthPlan", "BerthEngine", "BerthObserve",
-                "BerthApply", "BerthDatabase", "BerthSession",
+                "BerthApply", "BerthDatabase", "BerthSession", "BerthProxy",
                 // The pathological projects and the loader's fuzz loop, which the tests run small.
                 "BerthTestSupport",
             ],
@@ -101,7 +104,7 @@ let package = Package(
             name: "BerthTestSupport",
             dependencies: [
                 "BerthCore", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthPlan", "BerthApply",
-                "BerthSession", "BerthRendering",
+                "BerthSession", "BerthRendering", "BerthProxy",
             ],
             path: "Tests/BerthTestSupport", swiftSettings: settings
         ),
@@ -121,6 +124,9 @@ let package = Package(
             name: "BerthEngineTests", dependencies: ["BerthCore", "BerthEngine", "BerthTestSupport"], swiftSettings: settings
         ),
         .testTarget(
+            name: "BerthProxyTests", dependencies: ["BerthCore", "BerthModel", "BerthProxy", "BerthTestSupport"], swiftSettings: settings
+        ),
+        .testTarget(
             name: "BerthDatabaseTests", dependencies: ["BerthCore", "BerthDatabase", "BerthTestSupport"], swiftSettings: settings
         ),
         .testTarget(
@@ -136,19 +142,20 @@ let package = Package(
         ),
         .testTarget(
             name: "BerthApplyTests",
-            dependencies: ["BerthCore", "BerthApply", "BerthPlan", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthSession", "BerthTestSupport"],
+            dependencies: ["BerthCore", "BerthApply", "BerthPlan", "BerthModel", "BerthLoading", "BerthEngine", "BerthDatabase", "BerthObserve", "BerthSession", "BerthTestSupport", "BerthProxy"],
             swiftSettings: settings
         ),
         .testTarget(
             name: "BerthSessionTests",
             dependencies: [
                 "BerthCore", "BerthModel", "BerthEngine", "BerthObserve", "BerthPlan", "BerthApply", "BerthSession", "BerthTestSupport",
+                "BerthProxy",
             ],
             swiftSettings: settings
         ),
         .testTarget(
             name: "BerthCLITests",
-            dependencies: ["BerthCore", "BerthCLI", "BerthDatabase", "BerthEngine", "BerthApply", "BerthSession", "BerthObserve", "BerthTestSupport"],
+            dependencies: ["BerthCore", "BerthCLI", "BerthProxy", "BerthDatabase", "BerthEngine", "BerthApply", "BerthSession", "BerthObserve", "BerthTestSupport"],
             swiftSettings: settings
         ),
     ]

@@ -17,12 +17,14 @@ public struct Environment: Hashable, Sendable, Codable {
     /// Secrets by name, in name order.
     public var secrets: [Secret]
     public var backups: BackupSettings
+    /// The proxy in front of the routed services; nil without one.
+    public var proxy: ProxySettings?
 
     public init(
         name: String, project: String, isProduction: Bool = false,
         engine: EngineSettings, state: StateSettings,
         services: [Service] = [], configs: ConfigSettings, database: Database? = nil, secrets: [Secret] = [],
-        backups: BackupSettings = BackupSettings(root: "")
+        backups: BackupSettings = BackupSettings(root: ""), proxy: ProxySettings? = nil
     ) {
         self.name = name
         self.project = project
@@ -34,6 +36,7 @@ public struct Environment: Hashable, Sendable, Codable {
         self.database = database
         self.secrets = secrets
         self.backups = backups
+        self.proxy = proxy
     }
 
     public func service(named name: String) -> Service? { services.first { $0.name == name } }
@@ -54,7 +57,8 @@ extension Environment {
             configs: try container.decode(ConfigSettings.self, forKey: .configs),
             database: try container.decodeIfPresent(Database.self, forKey: .database),
             secrets: try container.decode([Secret].self, forKey: .secrets),
-            backups: try container.decodeIfPresent(BackupSettings.self, forKey: .backups) ?? BackupSettings(root: "")
+            backups: try container.decodeIfPresent(BackupSettings.self, forKey: .backups) ?? BackupSettings(root: ""),
+            proxy: try container.decodeIfPresent(ProxySettings.self, forKey: .proxy)
         )
     }
 }

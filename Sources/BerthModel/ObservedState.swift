@@ -9,11 +9,24 @@ public struct ObservedState: Hashable, Sendable, Codable {
     /// Why containers were not observed, for an environment without services whose engine could not be
     /// reached; nil when they were.
     public var containersUnobserved: String?
+    /// The proxy's server table; nil when the environment has no proxy.
+    public var proxy: ObservedProxy?
+    /// When the observation was taken, seconds since 1970: how long a blue-green release's old set has
+    /// been kept is measured against it.
+    public var observedAt: Int
+    /// Loopback ports the planner must not choose for a routed replica: found taken by another process.
+    public var unavailablePorts: Set<Int>
 
-    public init(containers: [ObservedContainer] = [], configs: [ObservedConfig] = [], migrations: [AppliedMigration]? = nil) {
+    public init(
+        containers: [ObservedContainer] = [], configs: [ObservedConfig] = [], migrations: [AppliedMigration]? = nil,
+        proxy: ObservedProxy? = nil, observedAt: Int = 0, unavailablePorts: Set<Int> = []
+    ) {
         self.containers = containers
         self.configs = configs
         self.migrations = migrations
+        self.proxy = proxy
+        self.observedAt = observedAt
+        self.unavailablePorts = unavailablePorts
     }
 }
 
@@ -39,10 +52,12 @@ public struct ObservedContainer: Hashable, Sendable, Codable {
     public var health: Health
     /// The host ports it publishes (while it runs, its engine holds them).
     public var ports: [HostPort]
+    /// Creation time, seconds since 1970 (0 when unknown).
+    public var created: Int
 
     public init(
         id: String, name: String, image: String, imageID: String = "", state: String, labels: [String: String],
-        health: Health = .unknown, ports: [HostPort] = []
+        health: Health = .unknown, ports: [HostPort] = [], created: Int = 0
     ) {
         self.id = id
         self.name = name
@@ -52,6 +67,7 @@ public struct ObservedContainer: Hashable, Sendable, Codable {
         self.labels = labels
         self.health = health
         self.ports = ports
+        self.created = created
     }
 
     public var isRunning: Bool { state == "running" }

@@ -16,13 +16,15 @@ public struct Service: Hashable, Sendable, Codable {
     public var replicas: Int
     public var restart: RestartPolicy
     public var strategy: DeployStrategy
+    /// Set for a service the proxy routes: its route, and how its releases move traffic.
+    public var traffic: Traffic?
 
     public init(
         name: String, image: ImageReference, command: [String]? = nil,
         environment: [EnvironmentVariable] = [], ports: [PortMapping] = [], volumes: [VolumeMount] = [],
         configs: [ConfigMount] = [], healthcheck: HealthCheck? = nil, dependsOn: [Dependency] = [],
         labels: [Label] = [], replicas: Int = 1, restart: RestartPolicy = .unlessStopped,
-        strategy: DeployStrategy = .recreate
+        strategy: DeployStrategy = .recreate, traffic: Traffic? = nil
     ) {
         self.name = name
         self.image = image
@@ -37,6 +39,7 @@ public struct Service: Hashable, Sendable, Codable {
         self.replicas = replicas
         self.restart = restart
         self.strategy = strategy
+        self.traffic = traffic
     }
 }
 
@@ -112,6 +115,16 @@ public enum DeployStrategy: String, Hashable, Sendable, Codable, CaseIterable {
     case recreate
     /// Start the new container and wait for its health check before the old one goes.
     case startFirst = "start-first"
+    /// Routed: one replica at a time, the new one health-gated beside the old, switched in the proxy,
+    /// the old one drained.
+    case rolling
+    /// Routed: the whole new set up and healthy, then one switch; the old set kept for a while.
+    case blueGreen = "blue-green"
+    /// Routed: traffic moves to the new set in weighted steps, analysed at each.
+    case canary
+
+    /// Whether the strategy moves traffic through the proxy.
+    public var isRouted: Bool { self == .rolling || self == .blueGreen || self == .canary }
 }
 
 public struct HealthCheck: Hashable, Sendable, Codable {
