@@ -3,6 +3,7 @@ import BerthModel
 public import BerthEngine
 public import BerthObserve
 public import BerthPlan
+public import BerthProxy
 
 /// Stage 4: carries out a plan, and decides nothing. It walks the plan's DAG, runs what is ready in
 /// parallel up to a bound, and reports every action through an observer. What each action does is
@@ -22,13 +23,20 @@ public struct Executor: Sendable {
         public var migrate: MigrationRunner
         /// Runs a migration's `U` file and removes it from the history.
         public var undoMigration: MigrationRunner
+        /// The proxy in front of routed services; nil when the environment has none.
+        public var proxy: (any ProxyDriver)?
+        /// Runs the hooks around a switch.
+        public var hooks: any HookRunner
 
         public init(
             engine: any ContainerEngine, configs: any ConfigFiles = ConfigWriter(), health: any HealthProbe = HTTPHealthProbe(),
             clock: any BerthClock = SystemClock(), nameConflicts: any NameConflictPolicy = AdoptIdenticalContainer(),
             migrate: @escaping MigrationRunner,
-            undoMigration: @escaping MigrationRunner = { step in throw ApplyError("migration \(step.version): no way to undo migrations was given") }
+            undoMigration: @escaping MigrationRunner = { step in throw ApplyError("migration \(step.version): no way to undo migrations was given") },
+            proxy: (any ProxyDriver)? = nil, hooks: any HookRunner = LocalHookRunner()
         ) {
+            self.proxy = proxy
+            self.hooks = hooks
             self.undoMigration = undoMigration
             self.engine = engine
             self.configs = configs
@@ -67,6 +75,7 @@ public struct Executor: Sendable {
         case removeContainer(id: String)
         case startContainer(id: String)
         case undoMigration(MigrationStep)
+        case setServers(ProxySettings, backend: String, [ServerSetting])
         case none
     }
 
@@ -270,7 +279,7 @@ public struct Executor: Sendable {
                 case .remove:
                     try await engine.stopContainer(id: id, timeoutSeconds: stopTimeout)
                     try await engine.removeContainer(id: id, force: true)
-                case .migrate, .undoMigration, .writeConfig, .create, .waitHealthy:
+                case .migrate, .undoMigration, .writeConfig, .create, .waitHealthy, .configureProxy, .switch, .drain, .verify, .hook:
                     throw ApplyError("\(action.resource): a \(action.kind.rawValue) action cannot work on the existing container \(name)")
                 }
             } catch let error as ApplyError {
@@ -280,6 +289,9 @@ public struct Executor: Sendable {
                 throw ApplyError("\(action.resource): cannot \(action.kind.rawValue) \(name): \(error)")
             }
             return .none
+
+        case .proxy, .trafficSwitch, .drain, .verification, .hook:
+            return try await runTraffic(action, observer: observer)
         }
     }
 
@@ -328,6 +340,13 @@ public struct Executor: Sendable {
             do {
                 try await drivers.undoMigration(step)
                 return true
+            } catch {
+                return false
+            }
+        case .setServers(let settings, let backend, let servers):
+            do {
+                try await drivers.proxy?.set(settings, backend: backend, servers: servers)
+                return drivers.proxy != nil
             } catch {
                 return false
             }

@@ -57,6 +57,8 @@ public struct ServiceSpec: Hashable, Sendable {
             "restart": service.restart.rawValue,
         ]
         for mount in service.configs { parts["config." + mount.config] = configHashes[mount.config] ?? "?" }
+        // Only routed services have the part: adding it to all would make every existing container look changed.
+        if let route = service.traffic?.route { parts["route"] = "port \(route.port)" }
         self.init(
             parts: parts.mapValues { String(SHA256.hex($0).prefix(12)) },
             recorded: RecordedSpec(service: service, secretHashes: secretHashes)

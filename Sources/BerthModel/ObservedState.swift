@@ -78,6 +78,8 @@ public struct ObservedContainer: Hashable, Sendable, Codable {
     public var specParts: [String: String] { ServiceSpec.parseParts(labels[BerthLabel.specParts] ?? "") }
     /// `berth.spec`: the values of the spec a plan names when they change; nil on containers made without it.
     public var recordedSpec: RecordedSpec? { labels[BerthLabel.spec].flatMap(RecordedSpec.parse) }
+    /// Where a routed replica listens for the proxy.
+    public var endpoint: String? { labels[BerthLabel.endpoint] }
 }
 
 public struct ObservedConfig: Hashable, Sendable, Codable {
@@ -127,4 +129,6 @@ public enum BerthLabel {
     public static let specHash = "berth.spec-hash"
     public static let specParts = "berth.spec-parts"
     public static let spec = "berth.spec"
+    /// A routed replica's loopback address and port (`127.0.0.1:20001`), chosen by the planner: where the proxy sends its traffic.
+    public static let endpoint = "berth.endpoint"
 }

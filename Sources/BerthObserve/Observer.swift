@@ -2,6 +2,7 @@ public import BerthModel
 public import BerthEngine
 
 public import BerthCore
+public import BerthProxy
 
 /// Stage 2: takes one `ObservedState` before any planning. One container list call, one history
 /// query, the config files hashed in parallel, then the HTTP health checks of running replicas in parallel.
@@ -11,11 +12,17 @@ public struct Observer: Sendable {
     let configs: ConfigProbe
     let history: any MigrationHistory
     let health: any HealthProbe
+    /// The proxy in front of routed services; nil observes none.
+    let proxy: (any ProxyDriver)?
+    let clock: any BerthClock
 
     public init(
         engine: (any ContainerEngine)?, fileSystem: any FileSystem = LocalFileSystem(),
-        history: any MigrationHistory = SQLMigrationHistory(), health: any HealthProbe = HTTPHealthProbe()
+        history: any MigrationHistory = SQLMigrationHistory(), health: any HealthProbe = HTTPHealthProbe(),
+        proxy: (any ProxyDriver)? = nil, clock: any BerthClock = SystemClock()
     ) {
+        self.proxy = proxy
+        self.clock = clock
         self.engine = engine
         self.configs = ConfigProbe(fileSystem: fileSystem)
         self.history = history
@@ -35,6 +42,7 @@ public struct Observer: Sendable {
         async let listing = Self.list(engine, labels: labels)
         async let files = configs.observe(environment.configs.files, mask: mask)
         async let applied = Self.read(history, environment.database, secrets: secrets)
+        async let table = Self.observeProxy(proxy, environment.proxy)
 
         var summaries: [ContainerSummary] = []
         var unobserved: String?
@@ -51,7 +59,10 @@ public struct Observer: Sendable {
         case .failure(let error): throw error
         }
         let containers = await observeHealth(summaries, environment: environment)
-        var observed = ObservedState(containers: containers, configs: await files, migrations: migrations)
+        var observed = ObservedState(
+            containers: containers, configs: await files, migrations: migrations, proxy: await table,
+            observedAt: Int(clock.now.timeIntervalSince1970)
+        )
         observed.containersUnobserved = unobserved
         return observed
     }
@@ -69,7 +80,8 @@ public struct Observer: Sendable {
                         health: Self.engineHealth(summary.status),
                         ports: summary.ports.compactMap { port in
                             port.publicPort.map { HostPort(hostIP: port.ip, port: $0, protocol: port.type) }
-                        }
+                        },
+                        created: summary.created
                     )
                     guard summary.isRunning, let service = labels[BerthLabel.service].flatMap(environment.service(named:)),
                           let check = service.healthcheck, case .http(let http) = check.check else { return container }
@@ -86,6 +98,13 @@ public struct Observer: Sendable {
             for await container in group { containers.append(container) }
             return containers.sorted { $0.name < $1.name }
         }
+    }
+
+    /// One exchange with the proxy's runtime API; nil for an environment without a proxy.
+    private static func observeProxy(_ proxy: (any ProxyDriver)?, _ settings: ProxySettings?) async -> ObservedProxy? {
+        guard let settings else { return nil }
+        guard let proxy else { return ObservedProxy(configSHA256: nil, unreachable: "no proxy driver is configured") }
+        return await proxy.observe(settings)
     }
 
     private static func list(_ engine: (any ContainerEngine)?, labels: [String: String]) async -> Result<[ContainerSummary], EngineError> {

@@ -4,17 +4,19 @@ public import BerthModel
 /// desired state. The planner puts both in the plan; the executor only sends them.
 public enum Blueprints {
     public static func container(
-        for service: Service, replica: Int, name: String, desired: DesiredState
+        for service: Service, replica: Int, name: String, desired: DesiredState, endpointPort: Int? = nil
     ) -> ContainerBlueprint {
         let targets = Dictionary(
             desired.environment.configs.files.map { ($0.name, $0.target) }, uniquingKeysWith: { first, _ in first }
         )
-        return container(for: service, replica: replica, name: name, desired: desired, configTargets: targets)
+        return container(for: service, replica: replica, name: name, desired: desired, configTargets: targets, endpointPort: endpointPort)
     }
 
     /// - Parameter configTargets: config name -> its target on the host, built once for a whole plan.
+    /// - Parameter endpointPort: for a routed replica, the loopback port its route's port is published on.
     static func container(
-        for service: Service, replica: Int, name: String, desired: DesiredState, configTargets: [String: String]
+        for service: Service, replica: Int, name: String, desired: DesiredState, configTargets: [String: String],
+        endpointPort: Int? = nil
     ) -> ContainerBlueprint {
         let environment = desired.environment
         let spec = desired.specs[service.name] ?? ServiceSpec(service: service, configHashes: [:], secretHashes: [:])
@@ -27,11 +29,16 @@ public enum Blueprints {
         labels[BerthLabel.specParts] = spec.partsLabel
         if let recorded = spec.recorded { labels[BerthLabel.spec] = recorded.label }
 
-        let ports = service.ports.map { mapping in
+        var ports = service.ports.map { mapping in
             ContainerBlueprint.Port(
                 containerPort: mapping.containerPort, protocol: mapping.protocol.rawValue, hostIP: mapping.hostIP,
                 hostPort: mapping.hostPort(forReplica: replica - 1)
             )
+        }
+        if let route = service.traffic?.route, let endpointPort {
+            ports.removeAll { $0.containerPort == route.port && $0.protocol == "tcp" }
+            ports.append(ContainerBlueprint.Port(containerPort: route.port, protocol: "tcp", hostIP: "127.0.0.1", hostPort: endpointPort))
+            labels[BerthLabel.endpoint] = "127.0.0.1:\(endpointPort)"
         }
         var binds = service.volumes.map { volume -> String in
             let source: String

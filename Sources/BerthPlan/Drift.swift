@@ -9,6 +9,8 @@ public struct DriftItem: Hashable, Sendable, Codable {
         case migrationPending = "migration-pending"
         case migrationChecksum = "migration-checksum"
         case migrationMissing = "migration-missing"
+        /// Traffic points elsewhere than the desired containers, or the proxy does not run its layout.
+        case proxy
     }
 
     public var resource: String
@@ -68,6 +70,10 @@ public enum Drift {
             return DriftItem(resource: "container:\(service)-\(replica)", kind: .unhealthy, detail: "\(container.name) fails its health check")
         case .containerUnexpected(let container, let reason):
             return DriftItem(resource: "container:\(container.name)", kind: .unexpected, detail: reason)
+        case .proxyOutdated(let detail):
+            return DriftItem(resource: "proxy", kind: .proxy, detail: detail)
+        case .trafficMisrouted(let service, let detail):
+            return DriftItem(resource: "route:\(service)", kind: .proxy, detail: detail)
         }
     }
 }

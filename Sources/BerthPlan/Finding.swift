@@ -15,6 +15,10 @@ public enum Finding: Hashable, Sendable {
     case containerUnhealthy(service: String, replica: Int, ObservedContainer)
     /// A managed container that is not wanted: a removed service, a replica beyond the count, a duplicate.
     case containerUnexpected(ObservedContainer, reason: String)
+    /// The proxy does not run, or runs another layout than the environment's.
+    case proxyOutdated(detail: String)
+    /// A routed service's traffic does not go (only) to its current containers.
+    case trafficMisrouted(service: String, detail: String)
 }
 
 /// Compares desired with observed. Pure: no I/O.
@@ -73,18 +77,29 @@ public enum Comparison {
             }
             byService[service, default: []].append(index)
         }
+        let layout = ProxyLayout.of(environment)
+        if let layout, observed.proxy?.configSHA256 != layout.sha256 {
+            let detail = observed.proxy?.configSHA256 == nil
+                ? "no proxy answers on \(layout.settings.adminSocket)" + (observed.proxy?.unreachable.map { ": \($0)" } ?? "")
+                : "the proxy runs another layout than the environment's"
+            findings.append(.proxyOutdated(detail: detail))
+        }
         for service in environment.services {
             guard let spec = desired.specs[service.name] else { continue }
             let indices = byService[service.name] ?? []
+            let table = layout == nil ? [] : observed.proxy?.servers(of: service.name) ?? []
+            let serving = Set(table.filter { $0.admin == .ready }.map(\.endpoint))
             var byReplica: [Int: [Int]] = [:]
             for index in indices { if let number = replicaNumbers[index] { byReplica[number, default: []].append(index) } }
             for replica in 1...max(service.replicas, 1) where replica <= service.replicas {
                 // The best candidate stays (running and current first); any other is a duplicate.
+                // Behind a proxy, of two current ones the one that serves.
                 var candidates = byReplica[replica] ?? []
                 if candidates.count > 1 {
-                    func key(_ index: Int) -> (Int, String) {
+                    func key(_ index: Int) -> (Int, Int, String) {
                         let container = containers[index]
-                        return (container.isRunning && container.specHash == spec.hash ? 0 : 1, container.name)
+                        let serves = container.endpoint.map { serving.contains($0) } ?? false
+                        return (container.isRunning && container.specHash == spec.hash ? 0 : 1, serves ? 0 : 1, container.name)
                     }
                     candidates.sort { key($0) < key($1) }
                 }
@@ -93,7 +108,13 @@ public enum Comparison {
                     continue
                 }
                 for duplicate in candidates.dropFirst() {
-                    findings.append(.containerUnexpected(containers[duplicate], reason: "a second container for \(service.name) replica \(replica)"))
+                    // A blue-green release keeps the set it replaced, running, for `keep` after the newer was made.
+                    let other = containers[duplicate]
+                    if let keep = service.traffic?.blueGreen.keep, service.strategy == .blueGreen, other.isRunning,
+                       observed.observedAt < max(other.created, containers[first].created) + keep.milliseconds / 1000 {
+                        continue
+                    }
+                    findings.append(.containerUnexpected(other, reason: "a second container for \(service.name) replica \(replica)"))
                 }
                 let container = containers[first]
                 let changed = changedParts(container: container, spec: spec, image: service.image.text)
@@ -104,6 +125,21 @@ public enum Comparison {
                 } else if container.health == .unhealthy {
                     findings.append(.containerUnhealthy(service: service.name, replica: replica, container))
                 }
+            }
+            if service.traffic != nil, layout != nil, observed.proxy?.isRunning == true {
+                let current = Set(indices.map { containers[$0] }.filter {
+                    $0.isRunning && $0.specHash == spec.hash && ($0.replica ?? 0) <= service.replicas
+                }.compactMap(\.endpoint))
+                var problems: [String] = []
+                let stray = table.filter { $0.admin != .maint && !current.contains($0.endpoint) }
+                if !stray.isEmpty {
+                    problems.append("traffic goes to \(stray.map { "\($0.name) \($0.endpoint) (\($0.admin.rawValue))" }.joined(separator: ", ")), which is no current container")
+                }
+                let missing = current.subtracting(serving).sorted()
+                if !missing.isEmpty { problems.append("no traffic reaches \(missing.joined(separator: ", "))") }
+                let weights = Set(table.filter { $0.admin == .ready }.map(\.weight))
+                if weights.count > 1 { problems.append("the servers have unequal weights \(weights.sorted())") }
+                if !problems.isEmpty { findings.append(.trafficMisrouted(service: service.name, detail: problems.joined(separator: "; "))) }
             }
             for index in indices where (replicaNumbers[index] ?? 0) > service.replicas || replicaNumbers[index] == nil {
                 let reason = replicaNumbers[index].map { "replica \($0) is beyond replicas: \(service.replicas)" } ?? "it has no berth.replica label"

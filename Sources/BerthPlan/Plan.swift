@@ -80,6 +80,16 @@ public struct PlanAction: Hashable, Sendable {
         case start
         /// Stop and remove a container.
         case remove
+        /// Write the proxy's configuration, start it or reload it seamlessly.
+        case configureProxy = "configure-proxy"
+        /// Set a backend's server table through the proxy's runtime API.
+        case `switch`
+        /// Await the open sessions of draining servers, then take them out of rotation.
+        case drain
+        /// Watch a new version that takes traffic; a failure takes the release back.
+        case verify
+        /// Run a command around a switch.
+        case hook
     }
 
     /// What the action does to its resource, for the summary.
@@ -99,6 +109,8 @@ public struct PlanAction: Hashable, Sendable {
         case startAgain = "start-again"
         /// The migration is undone with its `U` file, when every migration the apply ran has one.
         case undoMigration = "undo-migration"
+        /// The backend's server table is set back to what it was.
+        case switchBack = "switch-back"
     }
 
     /// `kind:resource`, unique in the plan.
@@ -128,6 +140,12 @@ public struct PlanAction: Hashable, Sendable {
         case container(id: String, name: String)
         /// A new container's HTTP health check to wait for.
         case health(HealthGate)
+        /// The proxy's configuration.
+        case proxy(ProxyLayout)
+        case trafficSwitch(TrafficSwitch)
+        case drain(DrainGate)
+        case verification(VerifyGate)
+        case hook(HookRun)
     }
 
     public init(

@@ -47,6 +47,11 @@ public struct PlanDocument: Codable, Sendable {
         public var newContainer: ContainerBlueprint?
         public var container: ExistingContainer?
         public var health: HealthGate?
+        public var proxy: ProxyLayout?
+        public var trafficSwitch: TrafficSwitch?
+        public var drain: DrainGate?
+        public var verification: VerifyGate?
+        public var hook: HookRun?
     }
 
     public struct ExistingContainer: Codable, Sendable, Hashable {
@@ -68,6 +73,11 @@ public struct PlanDocument: Codable, Sendable {
             case .newContainer(let blueprint): target.newContainer = blueprint
             case .container(let id, let name): target.container = ExistingContainer(id: id, name: name)
             case .health(let gate): target.health = gate
+            case .proxy(let layout): target.proxy = layout
+            case .trafficSwitch(let change): target.trafficSwitch = change
+            case .drain(let gate): target.drain = gate
+            case .verification(let gate): target.verification = gate
+            case .hook(let run): target.hook = run
             }
             return Action(
                 id: action.id, type: action.kind, resource: action.resource, cause: action.cause, dependsOn: action.dependsOn,
@@ -89,6 +99,11 @@ public struct PlanDocument: Codable, Sendable {
             else if let blueprint = document.target.newContainer { target = .newContainer(blueprint) }
             else if let container = document.target.container { target = .container(id: container.id, name: container.name) }
             else if let gate = document.target.health { target = .health(gate) }
+            else if let layout = document.target.proxy { target = .proxy(layout) }
+            else if let change = document.target.trafficSwitch { target = .trafficSwitch(change) }
+            else if let gate = document.target.drain { target = .drain(gate) }
+            else if let gate = document.target.verification { target = .verification(gate) }
+            else if let run = document.target.hook { target = .hook(run) }
             else { throw PlanDocumentError("action \(document.id) has no target") }
             let action = PlanAction(
                 kind: document.type, resource: document.resource, cause: document.cause, effect: document.effect,

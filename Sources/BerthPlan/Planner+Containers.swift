@@ -5,14 +5,7 @@ extension PlanBuilder {
     /// migrations, the services they depend on).
     mutating func planContainers(of service: Service, rank: Int) {
         guard let spec = desired.specs[service.name], service.replicas >= 1 else { return }
-        var prerequisites = service.configs.compactMap { configWrites[$0.config] }
-        if service.dependsOn.contains(where: { $0.condition == .migrationsApplied }), let lastMigration {
-            prerequisites.append(lastMigration)
-        }
-        for dependency in service.dependsOn where dependency.condition != .migrationsApplied {
-            prerequisites += serviceActions[dependency.service] ?? []
-        }
-        prerequisites = Array(Set(prerequisites)).sorted()
+        let prerequisites = containerPrerequisites(of: service)
         let rewritten = service.configs.map(\.config).filter { configWrites[$0] != nil }.sorted()
         var previous: [String] = []
         var ids: [String] = []
@@ -105,7 +98,7 @@ extension PlanBuilder {
 
     /// `project-environment-service-replica-hash8`, or the first `-2`, `-3`, ... of it that no observed
     /// container has (the old container keeps its name until it is removed).
-    private func freeName(_ service: Service, replica: Int, spec: ServiceSpec) -> String {
+    func freeName(_ service: Service, replica: Int, spec: ServiceSpec) -> String {
         let environment = desired.environment
         let base = "\(environment.project)-\(environment.name)-\(service.name)-\(replica)-\(spec.hash.prefix(8))"
         var name = base

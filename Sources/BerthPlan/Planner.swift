@@ -15,9 +15,15 @@ public enum Planner {
             var builder = PlanBuilder(desired: desired, observed: observed)
             builder.planMigrations()
             builder.planConfigs()
+            builder.planProxy(rank: 1)
             let services = desired.environment.services
             for (rank, index) in serviceOrder(desired.environment).enumerated() {
-                builder.planContainers(of: services[index], rank: 2 + rank)
+                let service = services[index]
+                if let traffic = service.traffic, let proxy = desired.environment.proxy {
+                    builder.planRoutedContainers(of: service, traffic: traffic, proxy: proxy, rank: 2 + rank)
+                } else {
+                    builder.planContainers(of: service, rank: 2 + rank)
+                }
             }
             builder.planRemovals(rank: 2 + desired.environment.services.count)
             return (builder.graph.sorted(), builder.problems)
@@ -63,6 +69,10 @@ struct PlanBuilder {
     var lastMigration: String?
     var configWrites: [String: String] = [:]
     var serviceActions: [String: [String]] = [:]
+    /// The proxy's configuration, when the plan changes it: every switch comes after it.
+    var proxyAction: String?
+    /// Host ports routed replicas cannot take; filled when the first is chosen.
+    var usedEndpointPorts: Set<Int>?
     /// A replica's finding, and its observed container.
     let containerFindings: [Replica: Finding]
     let observedByReplica: [Replica: ObservedContainer]

@@ -168,7 +168,8 @@ public struct ApplySession: Sendable {
             drivers: Executor.Drivers(
                 engine: try context.engine(environment.engine.host), configs: context.configs, health: context.health,
                 clock: context.clock, nameConflicts: context.nameConflicts, migrate: { step in try await connection.apply(step) },
-                undoMigration: { step in try await connection.undo(step) }
+                undoMigration: { step in try await connection.undo(step) },
+                proxy: environment.proxy == nil ? nil : context.proxy, hooks: context.hooks
             ),
             parallelism: options.parallelism, stopTimeout: options.stopTimeout
         )

@@ -5,6 +5,7 @@ public import BerthDatabase
 public import BerthObserve
 public import BerthApply
 public import BerthPlan
+public import BerthProxy
 
 /// Everything a command's library call touches outside its own values, built once per command:
 /// the live drivers by the CLI (its composition root), the in-memory doubles by tests. Nothing in
@@ -38,6 +39,9 @@ public struct Context: Sendable {
     public var revision: any ProjectRevision
     /// Where the copies taken before an apply changes something go, and how a database is put back.
     public var backups: any BackupDriver
+    /// The proxy in front of routed services (HAProxy), and the commands run around a switch.
+    public var proxy: any ProxyDriver
+    public var hooks: any HookRunner
 
     public init(
         project: String, currentDirectory: String, fileSystem: any FileSystem, variables: [String: String],
@@ -47,8 +51,11 @@ public struct Context: Sendable {
         history: any MigrationHistory, health: any HealthProbe, ports: any PortProbe, configs: any ConfigFiles,
         clock: any BerthClock, nameConflicts: any NameConflictPolicy, owner: LockOwner,
         isProcessRunning: @escaping @Sendable (_ pid: Int32) -> Bool, events: any SessionEvents,
-        revision: any ProjectRevision = NoRevision(), backups: any BackupDriver
+        revision: any ProjectRevision = NoRevision(), backups: any BackupDriver, proxy: any ProxyDriver = InMemoryProxy(),
+        hooks: any HookRunner = LocalHookRunner()
     ) {
+        self.proxy = proxy
+        self.hooks = hooks
         self.project = project
         self.currentDirectory = currentDirectory
         self.fileSystem = fileSystem

@@ -53,7 +53,10 @@ public struct Pipeline: Sendable {
             guard environment.services.isEmpty else { throw error }
             engine = nil
         }
-        let observer = Observer(engine: engine, fileSystem: context.fileSystem, history: context.history, health: context.health)
+        let observer = Observer(
+            engine: engine, fileSystem: context.fileSystem, history: context.history, health: context.health, proxy: context.proxy,
+            clock: context.clock
+        )
         do throws(ObserveError) {
             let observed = try await observer.observe(resolution.desired, secrets: resolution.secrets) { name, content in
                 resolution.masked(config: name, content: content)
@@ -68,23 +71,38 @@ public struct Pipeline: Sendable {
     }
 
     /// The plan, with a problem for every new container whose image the engine lacks or whose host
-    /// port something else holds (checked only when the plan creates containers).
+    /// port something else holds (checked only when the plan creates containers). A loopback port the
+    /// planner chose for a routed replica and found taken is avoided: the plan is made again without it.
     public func plan(_ resolution: DesiredStateResolver.Resolution, observed: ObservedState) async throws(SessionError) -> Plan {
-        let plan = Planner.plan(desired: resolution.desired, observed: observed)
-        let needs = Preflight.needs(plan)
-        guard !needs.images.isEmpty else { return plan }
-        let engine = try context.engine(resolution.desired.environment.engine.host)
-        let images: [ImageSummary]
-        do {
-            images = try await engine.listImages()
-        } catch {
-            throw SessionError("cannot list the container engine's images: \(error)")
+        var observed = observed
+        var images: [ImageSummary]?
+        while true {
+            let plan = Planner.plan(desired: resolution.desired, observed: observed)
+            let needs = Preflight.needs(plan)
+            guard !needs.images.isEmpty else { return plan }
+            if images == nil {
+                let engine = try context.engine(resolution.desired.environment.engine.host)
+                do {
+                    images = try await engine.listImages()
+                } catch {
+                    throw SessionError("cannot list the container engine's images: \(error)")
+                }
+            }
+            let ports = context.ports
+            let taken = Set(needs.ports.filter { !ports.isFree($0) })
+            if let range = resolution.desired.environment.proxy?.ports, observed.unavailablePorts.count < 1_000 {
+                let endpoints = Set(taken.filter { $0.hostIP == "127.0.0.1" && range.contains($0.port) }.map(\.port))
+                    .subtracting(observed.unavailablePorts)
+                    .subtracting(observed.containers.flatMap { $0.ports.map(\.port) })
+                if !endpoints.isEmpty {
+                    observed.unavailablePorts.formUnion(endpoints)
+                    continue
+                }
+            }
+            // A rollback names images by the IDs its release recorded.
+            let preflight = Preflight(images: (images ?? []).flatMap { $0.repoTags + $0.repoDigests + [$0.id] }, takenPorts: taken)
+            return preflight.check(plan, observed: observed)
         }
-        let ports = context.ports
-        let taken = Set(needs.ports.filter { !ports.isFree($0) })
-        // A rollback names images by the IDs its release recorded.
-        let preflight = Preflight(images: images.flatMap { $0.repoTags + $0.repoDigests + [$0.id] }, takenPorts: taken)
-        return preflight.check(plan, observed: observed)
     }
 
     /// Everything a plan is made from, and the plan.
