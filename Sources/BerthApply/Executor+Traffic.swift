@@ -61,9 +61,11 @@ extension Executor {
                 }
             }
             if !rest.isEmpty { try await proxy.set(change.proxy, backend: change.backend, servers: rest) }
-        } catch let error as ApplyError {
-            throw error
         } catch {
+            // A failed switch has no undo of its own: the slots it set are put back before it reports.
+            let changed = Set((incoming + rest).map(\.slot))
+            try? await proxy.set(change.proxy, backend: change.backend, servers: change.previous.filter { changed.contains($0.slot) })
+            if let error = error as? ApplyError { throw error }
             throw ApplyError("\(action.resource): \(error)")
         }
         observer.progress(action, change.summary)

@@ -112,7 +112,8 @@ extension PlanBuilder {
         if strategy == .blueGreen || strategy == .canary || steps.creates.isEmpty {
             for replica in steps.creates.keys.sorted() { chain.append(steps.creates[replica] ?? []) }
             chain.append(hooks(.beforeSwitch, context, serving: steps.serving))
-            if strategy == .canary, !steps.creates.isEmpty {
+            // A canary needs an old version to compare with: a first release goes straight to all.
+            if strategy == .canary, !steps.creates.isEmpty, !outgoing.isEmpty {
                 for step in traffic.canary.steps where step.weight < 100 {
                     let settings = table.canary(step.weight, serving: steps.serving, outgoing: outgoing)
                     chain.append([switchAction(context, table: &table, to: settings, at: "@\(step.weight)%", summary: "\(step.weight)% of new clients to the new version")])
@@ -150,7 +151,8 @@ extension PlanBuilder {
             }
         }
         chain.append(hooks(.afterSwitch, context, serving: steps.serving))
-        let inconclusive: VerifyGate.WhenInconclusive = strategy == .canary
+        // A first release has no clients yet to watch: it is verified on requests of Berth's own.
+        let inconclusive: VerifyGate.WhenInconclusive = strategy == .canary && !outgoing.isEmpty
             ? .wait(maxMilliseconds: traffic.verify.maxWait.milliseconds)
             : .synthetic(path: traffic.route.path, host: traffic.route.host, count: traffic.verify.minRequests)
         if !incoming.isEmpty {

@@ -17,6 +17,9 @@ public final class InMemoryProxy: ProxyDriver, Sendable {
         public var reloads = 0
         /// The next calls of these kinds (`configure`, `set`, `counters`) fail with this message.
         public var failures: [String: String] = [:]
+        /// Traffic between two looks: backend -> slot -> what each `counters` call adds to the slot's counters
+        /// first (as if requests came in since the last look), when the slot is not out of rotation.
+        public var trafficPerLook: [String: [String: ServerCounters]] = [:]
     }
 
     private let state = Mutex(Snapshot())
@@ -79,6 +82,16 @@ public final class InMemoryProxy: ProxyDriver, Sendable {
             snapshot.calls.append("counters \(backend)")
             if let message = snapshot.failures.removeValue(forKey: "counters") { throw ProxyError(message) }
             let slots = (snapshot.servers[settings.root] ?? []).filter { $0.backend == backend }
+            for slot in slots where slot.admin != .maint {
+                guard let added = snapshot.trafficPerLook[backend]?[slot.name] else { continue }
+                var counters = snapshot.counters[settings.root]?[backend]?[slot.name] ?? ServerCounters(backend: backend, slot: slot.name)
+                counters.responses2xx += added.responses2xx
+                counters.responses5xx += added.responses5xx
+                counters.connectionErrors += added.connectionErrors
+                counters.currentSessions = added.currentSessions
+                counters.responseTimeMilliseconds = added.responseTimeMilliseconds
+                snapshot.counters[settings.root, default: [:]][backend, default: [:]][slot.name] = counters
+            }
             return slots.map { slot in
                 snapshot.counters[settings.root]?[backend]?[slot.name]
                     ?? ServerCounters(backend: backend, slot: slot.name, status: slot.admin == .maint ? "MAINT" : "UP")
