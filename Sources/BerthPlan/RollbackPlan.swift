@@ -21,6 +21,12 @@ public struct RollbackStep: Hashable, Sendable {
         case restoreDatabase = "restore-database"
         /// A migration the plan undoes is applied again: its schema comes back, the data its undo dropped does not.
         case reapplyMigration = "reapply-migration"
+        /// Traffic goes back to the servers that had it before.
+        case switchBack = "switch-back"
+        /// The proxy is configured again for the previous layout.
+        case reconfigureProxy = "reconfigure-proxy"
+        /// A command ran (a hook): Berth does not undo what it did.
+        case none
         /// Berth knows no way back for this action: a person decides.
         case manual
     }
@@ -100,6 +106,19 @@ public enum RollbackPlan {
             if let created, kinds.isSubset(of: [.create, .waitHealthy]) {
                 return RollbackStep(resource: resource, action: .remove, detail: "remove \(created): it did not exist before")
             }
+            if kinds.isSubset(of: [.switch, .drain, .verify]), let first = actions.lazy.compactMap(\.trafficSwitch).first {
+                let ready = first.previous.filter { $0.admin == .ready }.map { "\($0.slot) \($0.endpoint)" }
+                return RollbackStep(
+                    resource: resource, action: .switchBack,
+                    detail: ready.isEmpty ? "take \(first.backend)'s servers out of rotation again" : "traffic of \(first.backend) back to \(ready.joined(separator: ", "))"
+                )
+            }
+            if kinds == [.configureProxy] {
+                return RollbackStep(resource: resource, action: .reconfigureProxy, detail: "configure the proxy for the previous routes (a seamless reload)")
+            }
+            if kinds == [.hook] {
+                return RollbackStep(resource: resource, action: .none, detail: "a command ran; what it did is not undone")
+            }
             if let old, kinds == [.start] {
                 let state = containers[old.id]?.state ?? "stopped"
                 return RollbackStep(resource: resource, action: .stop, detail: "stop \(old.name) again (it was \(state))")
@@ -157,6 +176,11 @@ public enum RollbackPlan {
 extension PlanAction {
     var migrationStep: MigrationStep? {
         if case .migration(let step) = target { return step }
+        return nil
+    }
+
+    var trafficSwitch: TrafficSwitch? {
+        if case .trafficSwitch(let change) = target { return change }
         return nil
     }
 

@@ -109,6 +109,8 @@ final class Journal: ExecutionObserver, Sendable {
     }
 
     func progress(_ action: PlanAction, _ message: String) {
+        // A verification's latest look is kept, so that `berth status` shows it while it runs.
+        if action.kind == .verify { later(action.id, .running, message) }
         context.events.progress(action, message)
     }
 

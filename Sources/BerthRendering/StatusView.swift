@@ -1,0 +1,91 @@
+public import BerthCore
+public import BerthSession
+import BerthModel
+
+/// `berth status`: per service what runs, which containers the proxy serves and with what share of new
+/// clients, and the verification of its latest release; as text and as the contract's JSON.
+public struct StatusView: Sendable {
+    let status: EnvironmentStatus
+
+    public init(_ status: EnvironmentStatus) {
+        self.status = status
+    }
+
+    public func json() -> JSONValue {
+        let proxy: JSONValue = status.proxyListen.map { .object(["listen": .string($0), "running": .bool(status.proxyRunning)]) } ?? .null
+        let drift: [JSONValue] = status.drift.map {
+            .object(["resource": .string($0.resource), "kind": .string($0.kind.rawValue), "detail": .string($0.detail)])
+        }
+        return .object([
+            "format_version": .string("1"),
+            "environment": .string(status.environment),
+            "proxy": proxy,
+            "services": .array(status.services.map(Self.json)),
+            "drift": .array(drift),
+        ])
+    }
+
+    static func json(_ service: EnvironmentStatus.ServiceStatus) -> JSONValue {
+        let containers: [JSONValue] = service.containers.map { container in
+            let endpoint: JSONValue = container.endpoint.map(JSONValue.string) ?? .null
+            return .object([
+                "name": .string(container.name), "image": .string(container.image), "state": .string(container.state),
+                "health": .string(container.health.rawValue), "endpoint": endpoint,
+                "ports": .array(container.ports.map { .string($0.description) }),
+            ])
+        }
+        let serving: [JSONValue] = service.serving.map(json)
+        var verification: JSONValue = .null
+        if let check = service.verification {
+            verification = .object(["state": .string(check.state), "stage": .string(check.stage), "detail": .string(check.detail)])
+        }
+        return .object([
+            "name": .string(service.name),
+            "replicas": .int(service.replicas),
+            "strategy": .string(service.strategy.rawValue),
+            "containers": .array(containers),
+            "serving": .array(serving),
+            "verification": verification,
+        ])
+    }
+
+    static func json(_ server: EnvironmentStatus.Serving) -> JSONValue {
+        let container: JSONValue = server.container.map(JSONValue.string) ?? .null
+        let image: JSONValue = server.image.map(JSONValue.string) ?? .null
+        return .object([
+            "container": container, "image": image, "weight": .int(server.weight), "share": .int(Int(server.share.rounded())),
+            "state": .string(server.admin.rawValue), "slot": .string(server.slot), "endpoint": .string(server.endpoint),
+            "up": .bool(server.up),
+        ])
+    }
+
+    public func text() -> String {
+        var out = "Environment \(status.environment)"
+        if let listen = status.proxyListen { out += ", proxy on \(listen) (\(status.proxyRunning ? "running" : "not running"))" }
+        out += "\n"
+        for service in status.services {
+            out += "\n\(service.name): \(service.containers.filter { $0.state == "running" }.count) of \(service.replicas) running, \(service.strategy.rawValue)\n"
+            for container in service.containers {
+                let health = container.health == .unknown ? "" : ", \(container.health.rawValue)"
+                let endpoint = container.endpoint.map { " on \($0)" } ?? ""
+                out += "  \(container.name)  \(container.image)  \(container.state)\(health)\(endpoint)\n"
+            }
+            if !service.serving.isEmpty {
+                out += "  traffic:\n"
+                for server in service.serving {
+                    let share = server.admin == .ready ? "\(Int(server.share.rounded()))%" : server.admin.rawValue
+                    out += "    \(server.slot) \(share.padding(toLength: 5, withPad: " ", startingAt: 0)) \(server.container ?? "(no container of \(service.name))") \(server.image ?? "")\(server.up ? "" : " (down)")\n"
+                }
+            } else if service.verification != nil || service.strategy.isRouted {
+                out += "  traffic: none\n"
+            }
+            if let verification = service.verification {
+                out += "  verification (\(verification.stage)): \(verification.state)" + (verification.detail.isEmpty ? "" : ": \(verification.detail)") + "\n"
+            }
+        }
+        if !status.drift.isEmpty {
+            out += "\nDrift: \(status.drift.count) (berth drift --env \(status.environment))\n"
+        }
+        return out
+    }
+}
