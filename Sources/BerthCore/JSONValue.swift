@@ -3,6 +3,8 @@
 public indirect enum JSONValue: Hashable, Sendable {
     case string(String)
     case int(Int)
+    /// A number that may have a fraction (a percentage, a ratio).
+    case number(Double)
     case bool(Bool)
     case null
     case array([JSONValue])
@@ -24,6 +26,13 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
 
     public static func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
+
+    /// A number as JSON and YAML both read it: `3` for a whole one, `0.5`, `1e-07`; null when it is not finite.
+    public static func numberText(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
+    }
 
     /// An object with its keys sorted: for documents compared as exact text (engine request bodies).
     public static func sorted(_ members: [String: JSONValue]) -> JSONValue {
@@ -56,6 +65,7 @@ public indirect enum JSONValue: Hashable, Sendable {
         switch self {
         case .string(let text): Self.writeJSONString(text, to: &out)
         case .int(let value): out += String(value)
+        case .number(let value): out += Self.numberText(value)
         case .bool(let value): out += value ? "true" : "false"
         case .null: out += "null"
         case .array(let items):

@@ -2,8 +2,9 @@ import BerthYAML
 import BerthModel
 import BerthCore
 
-/// The checks that need every service at once: dependency cycles, host ports taken twice,
-/// and `service_healthy` on a service without a health check.
+/// The checks that need every service at once: dependency cycles, host ports taken twice (by two
+/// services, or by a service and the proxy's listener), two routes to one host and path, and
+/// `service_healthy` on a service without a health check.
 ///
 /// The key paths of ports and dependencies (`services.web.ports[0]`) are written out only when a
 /// message names them.
@@ -23,12 +24,21 @@ struct EnvironmentChecks {
     }
 
     private struct Binding {
-        var service: String
+        /// nil for the proxy's listener.
+        var service: String?
         var location: SourceLocation
         /// The place in the service's `ports` list.
         var item: Int
 
-        var path: String { NodeReader.join(NodeReader.join(NodeReader.join("services", service), "ports"), index: item) }
+        var path: String {
+            guard let service else { return "proxy.listen" }
+            return NodeReader.join(NodeReader.join(NodeReader.join("services", service), "ports"), index: item)
+        }
+    }
+
+    private struct RouteKey: Hashable {
+        var host: String?
+        var path: String
     }
 
     private var edges: [String: [Edge]] = [:]
@@ -38,6 +48,11 @@ struct EnvironmentChecks {
     private var bound = HostPortIndex()
     private var bindings: [Binding] = []
     private var portConflicts: [Diagnostic] = []
+    /// The first service routed for each host and path.
+    private var routes: [RouteKey: (service: String, location: SourceLocation)] = [:]
+    private var routeConflicts: [Diagnostic] = []
+    /// The replicas of every routed service: each takes two of the proxy's loopback ports.
+    private(set) var routedReplicas = 0
 
     mutating func declare(service: String, hasHealthcheck: Bool) {
         declared.append(service)
@@ -61,10 +76,10 @@ struct EnvironmentChecks {
             let hostPort = HostPort(hostIP: mapping.hostIP, port: port, protocol: mapping.protocol.rawValue)
             if let position = bound.first(overlapping: hostPort) {
                 let other = bindings[position]
-                portConflicts.append(.error(
-                    at: location,
-                    "\(binding.path): host port \(port)/\(mapping.protocol.rawValue) is already published by \(other.path) (line \(other.location.line))"
-                ))
+                let holder = other.service == nil
+                    ? "is where the proxy listens (\(other.path), line \(other.location.line)); clients reach routed services through it"
+                    : "is already published by \(other.path) (line \(other.location.line))"
+                portConflicts.append(.error(at: location, "\(binding.path): host port \(port)/\(mapping.protocol.rawValue) \(holder)"))
                 return
             }
             bound.file(bindings.count - 1, under: hostPort)
@@ -72,6 +87,28 @@ struct EnvironmentChecks {
     }
 
     func findPortConflicts() -> [Diagnostic] { portConflicts }
+
+    /// The proxy's listener, reserved before any service publishes a port.
+    mutating func reserve(listen: HostPort, at location: SourceLocation) {
+        bindings.append(Binding(service: nil, location: location, item: 0))
+        bound.file(bindings.count - 1, under: listen)
+    }
+
+    /// A routed service's route, `location` being its `route` key.
+    mutating func route(_ route: Route, service: String, replicas: Int, at location: SourceLocation) {
+        routedReplicas += replicas
+        let key = RouteKey(host: route.host, path: route.path)
+        guard let first = routes[key] else {
+            routes[key] = (service, location)
+            return
+        }
+        routeConflicts.append(.error(
+            at: location,
+            "services.\(service).route: host \(route.host ?? "(any)") and path \(route.path) are already routed to services.\(first.service) (line \(first.location.line))"
+        ))
+    }
+
+    func findRouteConflicts() -> [Diagnostic] { routeConflicts }
 
     /// Every cycle once, named in full (`web -> worker -> web`), at the edge that closes it;
     /// and `service_healthy` on a service that has no health check.

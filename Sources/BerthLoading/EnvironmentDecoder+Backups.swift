@@ -8,18 +8,10 @@ extension EnvironmentDecoder {
     mutating func decodeBackups(_ node: YAMLNode?, key: SourceLocation?, configRoot: String) -> BackupSettings {
         var settings = BackupSettings(root: context.projectRoot + "/.berth/backups/\(name)")
         guard let node, let fields = reader.fields(node, "backups", EnvironmentSchema.backups, key: key) else { return settings }
-        if let rootNode = fields["root"], let written = reader.string(rootNode, "backups.root") {
-            let resolved = Paths.resolve(written, against: context.projectRoot)
-            if let problem = hostPathProblem(resolved) {
-                reader.error(rootNode.location, "backups.root", "'\(written)' \(problem)")
-            } else if Paths.isInside(resolved, root: configRoot) || Paths.isInside(configRoot, root: resolved) {
-                reader.error(
-                    rootNode.location, "backups.root",
-                    "'\(written)' overlaps configs.root (\(context.display(configRoot))); backups hold secrets and stay in a folder of their own"
-                )
-            } else {
-                settings.root = resolved
-            }
+        if let root = fields["root"].flatMap({
+            ownFolder($0, "backups.root", apartFrom: configRoot, because: "backups hold secrets and stay in a folder of their own")
+        }) {
+            settings.root = root
         }
         if let keepNode = fields["keep"], let keep = reader.int(keepNode, "backups.keep", in: 1...10_000) {
             settings.keep = keep

@@ -8,6 +8,8 @@ struct ServiceScope {
     var configNames: Set<String>
     var secretNames: Set<String>
     var hasDatabase: Bool
+    /// Whether the environment declares a proxy, which a route needs.
+    var hasProxy: Bool
     var isProduction: Bool
 }
 
@@ -23,24 +25,32 @@ extension EnvironmentDecoder {
         let command = fields["command"].flatMap { decodeCommand($0, fields.path("command")) }
         let environment = fields["environment"].map { decodeEnvironment($0, fields.path("environment"), scope) } ?? []
         let replicas = fields["replicas"].flatMap { reader.int($0, fields.path("replicas"), in: 0...1000) } ?? 1
+        let route = decodeRoute(fields, hasProxy: scope.hasProxy)
+        if let route, let place = fields.keyLocation("route") { checks.route(route, service: name, replicas: replicas, at: place) }
         let errorsBeforePorts = reader.errorCount
-        let ports = fields["ports"].map { decodePorts($0, fields.path("ports"), service: name, replicas: replicas, &checks) } ?? []
+        let ports = fields["ports"].map {
+            decodePorts($0, fields.path("ports"), service: name, replicas: replicas, routePort: route?.port, &checks)
+        } ?? []
         // A health check names a published port; when the ports themselves are wrong, that check would only repeat them.
+        // The route's port is published too, on the loopback ports the proxy reaches.
         let portsValid = reader.errorCount == errorsBeforePorts
+        let published = ports + (route.map { [PortMapping(hostPorts: nil, containerPort: $0.port)] } ?? [])
         let volumes = fields["volumes"].map { decodeVolumes($0, fields.path("volumes")) } ?? []
         let configs = fields["configs"].map { configMounts($0, fields.path("configs"), scope) } ?? []
         let healthcheck = fields["healthcheck"].flatMap {
-            decodeHealthcheck($0, key: fields.keyLocation("healthcheck"), fields.path("healthcheck"), ports: portsValid ? ports : nil)
+            decodeHealthcheck($0, key: fields.keyLocation("healthcheck"), fields.path("healthcheck"), ports: portsValid ? published : nil)
         }
         let dependsOn = fields["depends_on"].map {
             dependencies($0, fields.path("depends_on"), service: name, scope, &checks)
         } ?? []
         let labels = fields["labels"].map { decodeLabels($0, fields.path("labels")) } ?? []
         let restart = fields["restart"].flatMap { reader.choice($0, fields.path("restart"), RestartPolicy.self) }
-        let strategy = fields["strategy"].flatMap { reader.choice($0, fields.path("strategy"), DeployStrategy.self) }
+        let written = fields["strategy"].flatMap { reader.choice($0, fields.path("strategy"), DeployStrategy.self) }
+        let strategy = resolvedStrategy(written, fields)
+        let traffic = decodeTraffic(fields, route: route, strategy: strategy)
         checks.declare(service: name, hasHealthcheck: fields["healthcheck"] != nil)
         // With one replica on a fixed host port, start-first cannot keep the service answering.
-        if strategy == .startFirst, replicas < 2, ports.contains(where: { $0.hostPorts != nil }), let node = fields["strategy"] {
+        if written == .startFirst, replicas < 2, ports.contains(where: { $0.hostPorts != nil }), let node = fields["strategy"] {
             reader.warning(
                 node.location, fields.path("strategy"),
                 "start-first cannot run two containers on one fixed host port, and with one replica the service pauses while it is replaced; add a replica or publish no fixed host port"
@@ -51,7 +61,7 @@ extension EnvironmentDecoder {
         return Service(
             name: name, image: image, command: command, environment: environment, ports: ports, volumes: volumes,
             configs: configs, healthcheck: healthcheck, dependsOn: dependsOn, labels: labels, replicas: replicas,
-            restart: restart ?? .unlessStopped, strategy: strategy ?? .recreate
+            restart: restart ?? .unlessStopped, strategy: strategy, traffic: traffic
         )
     }
 
@@ -67,7 +77,7 @@ extension EnvironmentDecoder {
         return image
     }
 
-    private mutating func decodeCommand(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [String]? {
+    mutating func decodeCommand(_ node: YAMLNode, _ path: @autoclosure () -> String) -> [String]? {
         if node.isSequence { return reader.strings(node, path()) }
         return reader.parse(node, path(), ShellWords.split)
     }
@@ -118,7 +128,8 @@ extension EnvironmentDecoder {
     }
 
     private mutating func decodePorts(
-        _ node: YAMLNode, _ path: @autoclosure () -> String, service: String, replicas: Int, _ checks: inout EnvironmentChecks
+        _ node: YAMLNode, _ path: @autoclosure () -> String, service: String, replicas: Int, routePort: Int?,
+        _ checks: inout EnvironmentChecks
     ) -> [PortMapping] {
         guard let items = reader.list(node, path()) else { return [] }
         var ports: [PortMapping] = []
@@ -132,6 +143,13 @@ extension EnvironmentDecoder {
                 mapping = reader.parse(item, itemPath(), PortMapping.init(parsing:))
             }
             guard let mapping else { continue }
+            if mapping.hostPorts != nil, mapping.containerPort == routePort, mapping.protocol == .tcp {
+                reader.error(
+                    item.location, itemPath(),
+                    "'\(mapping)' publishes the route's port on a fixed host port; routed replicas publish it on loopback ports Berth chooses, and clients come through the proxy: write \(mapping.containerPort) or leave it out"
+                )
+                continue
+            }
             if let hostPorts = mapping.hostPorts, hostPorts.count < replicas {
                 reader.error(
                     item.location, itemPath(),

@@ -43,15 +43,17 @@ struct EnvironmentDecoder {
         let configs = decodeConfigs(fields["configs"], secrets: secretNames, isProduction: isProduction)
         let backups = decodeBackups(fields["backups"], key: fields.keyLocation("backups"), configRoot: configs.root)
         let database = fields["database"].flatMap { decodeDatabase($0, key: fields.keyLocation("database"), secrets: secretNames) }
+        var checks = EnvironmentChecks()
+        let proxy = fields["proxy"].flatMap { decodeProxy($0, key: fields.keyLocation("proxy"), configRoot: configs.root, &checks) }
         var services: [Service] = []
         if let node = fields["services"], let pairs = reader.mapping(node, "services") {
             let names = pairs.map(\.name)
             let scope = ServiceScope(
                 serviceNames: Set(names),
                 configNames: Set(fields["configs"]?["files"]?.mapping?.map(\.name) ?? []),
-                secretNames: secretNames, hasDatabase: fields["database"] != nil, isProduction: isProduction
+                secretNames: secretNames, hasDatabase: fields["database"] != nil, hasProxy: fields["proxy"] != nil,
+                isProduction: isProduction
             )
-            var checks = EnvironmentChecks()
             services.reserveCapacity(pairs.count)
             for (pair, name) in zip(pairs, names) {
                 let path = NodeReader.join("services", name)
@@ -60,14 +62,18 @@ struct EnvironmentDecoder {
             }
             reader.add(contentsOf: checks.findCycles())
             reader.add(contentsOf: checks.findPortConflicts())
+            reader.add(contentsOf: checks.findRouteConflicts())
             services.sort { $0.name < $1.name }
+        }
+        if let proxy, let place = fields["proxy"]?["ports"]?.location ?? fields.keyLocation("proxy") {
+            checkLoopbackPorts(proxy, at: place, routedReplicas: checks.routedReplicas)
         }
         reportRemovedUses()
 
         guard reader.errorCount == 0, let state, let configs = Optional(configs) else { return nil }
         return Environment(
             name: name, project: project, isProduction: isProduction, engine: engine, state: state,
-            services: services, configs: configs, database: database, secrets: secrets, backups: backups
+            services: services, configs: configs, database: database, secrets: secrets, backups: backups, proxy: proxy
         )
     }
 
@@ -228,6 +234,22 @@ struct EnvironmentDecoder {
         return nil
     }
 
+    /// A folder of Berth's own files (`backups.root`, `proxy.root`), relative to the project: it follows the
+    /// rules of every path Berth writes, and stays apart from `configs.root`, whose files containers mount.
+    mutating func ownFolder(_ node: YAMLNode, _ path: String, apartFrom configRoot: String, because reason: String) -> String? {
+        guard let written = reader.string(node, path) else { return nil }
+        let resolved = Paths.resolve(written, against: context.projectRoot)
+        if let problem = hostPathProblem(resolved) {
+            reader.error(node.location, path, "'\(written)' \(problem)")
+            return nil
+        }
+        if Paths.isInside(resolved, root: configRoot) || Paths.isInside(configRoot, root: resolved) {
+            reader.error(node.location, path, "'\(written)' overlaps configs.root (\(context.display(configRoot))); \(reason)")
+            return nil
+        }
+        return resolved
+    }
+
     /// Whether `text` holds a URL whose authority carries `user:password@`.
     /// Bytes, not Foundation's searches: it runs on every value of every environment.
     static func urlHoldsPassword(_ text: String) -> Bool {
@@ -298,7 +320,8 @@ struct EnvironmentDecoder {
         var removal: Removals.Removal
         /// What was removed: "secret", "config", "service".
         var kind: String
-        var name: String
+        /// The key path of what was removed: `["secrets", "db_password"]`, `["proxy"]`.
+        var path: [String]
         /// The key path of the use.
         var use: String
         /// What the use does with it, as a verb in the plural: "use", "mount", "depend on".
@@ -309,8 +332,8 @@ struct EnvironmentDecoder {
     /// use is kept, to be reported at the null, where the mistake is: the use may be right in the file it
     /// is written in, for the other environments that extend it.
     mutating func noteRemovedUse(of path: [String], kind: String, by use: @autoclosure () -> String, verb: String) -> Bool {
-        guard let removal = removals.removal(of: path), let name = path.last else { return false }
-        removedUses.append(RemovedUse(removal: removal, kind: kind, name: name, use: use(), verb: verb))
+        guard let removal = removals.removal(of: path) else { return false }
+        removedUses.append(RemovedUse(removal: removal, kind: kind, path: path, use: use(), verb: verb))
         return true
     }
 
@@ -318,19 +341,19 @@ struct EnvironmentDecoder {
     private mutating func reportRemovedUses() {
         struct Removed: Hashable {
             var removal: Removals.Removal
-            var name: String
+            var path: [String]
         }
         var groups: [Removed: [RemovedUse]] = [:]
         var order: [Removed] = []
         for use in removedUses {
-            let removed = Removed(removal: use.removal, name: use.name)
+            let removed = Removed(removal: use.removal, path: use.path)
             if groups[removed] == nil { order.append(removed) }
             groups[removed, default: []].append(use)
         }
         for removed in order {
             guard let uses = groups[removed], let first = uses.first else { continue }
             let path = removed.removal.path
-            let what = path.count > 1 && path.last == removed.name ? "this \(first.kind)" : "the \(first.kind) '\(removed.name)'"
+            let what = path == removed.path ? "this \(first.kind)" : "the \(first.kind) '\(removed.path.last ?? "")'"
             let names = uses.map(\.use)
             let listed = names.count <= 3 ? names : names.prefix(3) + ["\(names.count - 3) more"]
             let users = listed.dropLast().joined(separator: ", ") + (listed.count > 1 ? " and " : "") + (listed.last ?? "")

@@ -164,6 +164,31 @@ struct NodeReader {
         return value
     }
 
+    /// A number, whole or with a fraction (`1`, `0.5`), at least `minimum` and at most `maximum` when there is one.
+    mutating func number(_ node: YAMLNode, _ path: @autoclosure () -> String, minimum: Double, maximum: Double? = nil) -> Double? {
+        guard let scalar = node.scalar, scalar.int != nil || scalar.looksLikeFloat, let value = Double(scalar.text), value.isFinite else {
+            if node.isReported { return nil }
+            error(node.location, path(), "expected a number, found \(node.kindName)")
+            return nil
+        }
+        let bounds = maximum.map { "\(JSONValue.numberText(minimum)) to \(JSONValue.numberText($0))" } ?? "at least \(JSONValue.numberText(minimum))"
+        guard value >= minimum, value <= maximum ?? value else {
+            error(node.location, path(), "\(scalar.text) is out of range (\(bounds))")
+            return nil
+        }
+        return value
+    }
+
+    /// A duration (`500ms`, `1m30s`) within `range`.
+    mutating func duration(_ node: YAMLNode, _ path: @autoclosure () -> String, in range: ClosedRange<TimeSpan>) -> TimeSpan? {
+        guard let value = parse(node, path(), TimeSpan.init(parsing:)) else { return nil }
+        guard range.contains(value) else {
+            error(node.location, path(), "\(value) is out of range (\(range.lowerBound) to \(range.upperBound))")
+            return nil
+        }
+        return value
+    }
+
     mutating func bool(_ node: YAMLNode, _ path: @autoclosure () -> String) -> Bool? {
         guard let value = node.scalar?.bool else {
             if node.isReported { return nil }

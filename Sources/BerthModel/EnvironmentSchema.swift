@@ -56,16 +56,100 @@ public enum EnvironmentSchema {
         ]
     )
 
+    /// The two ways to write a command: a string split like a shell would, or the argument vector.
+    static let commandForms: [Schema] = [
+        .string("A command line, split into words as a shell would."),
+        .array(items: .string("An argument."), description: "The argument vector."),
+    ]
+
+    public static let route = ObjectSchema(
+        "How the proxy reaches the service: requests for `host` whose path begins with `path` go to the replicas' `port`. A routed service's replicas publish that port on loopback ports Berth chooses, never on a fixed host port.",
+        required: ["port"],
+        [
+            .init("host", .string("The host name clients ask for (a DNS name); any host when absent.")),
+            .init("path", .string("The path prefix, beginning with / (default /, every path).", pattern: "^/")),
+            .init("port", .integer(description: "The container port the replicas serve on.", minimum: 1, maximum: 65535)),
+            .init("drain_timeout", .string("How long a replica taken out of rotation keeps its open connections before it stops (default 30s, at most 1h).", pattern: durationPattern)),
+        ]
+    )
+
+    public static let canaryStep = ObjectSchema(
+        "One step of a canary release.",
+        required: ["weight"],
+        [
+            .init("weight", .integer(description: "The percentage of new clients the new version gets; the steps grow, and the last is 100.", minimum: 1, maximum: 100)),
+            .init("pause", .string("How long the step is verified before the next (longer than 0s); the last step may leave it out.", pattern: durationPattern)),
+        ]
+    )
+
+    public static let canary = ObjectSchema(
+        "How a canary release moves traffic (strategy: canary).",
+        [
+            .init("steps", .array(
+                items: .object(canaryStep),
+                description: "At most 20 steps, in order (default 10% for 1m, 50% for 1m, then 100%)."
+            )),
+            .init("sticky", .string(
+                "How a client stays on the version it first reached: a cookie the proxy sets, or the client's address (default cookie).",
+                oneOf: CanarySettings.Stickiness.allCases.map(\.rawValue)
+            )),
+        ]
+    )
+
+    public static let verify = ObjectSchema(
+        "What is checked after traffic moves to a new version, before the release goes on (or is undone).",
+        [
+            .init("window", .string("How long the new version is watched (default 60s, 1s to 1h).", pattern: durationPattern)),
+            .init("min_requests", .integer(description: "Fewer requests than this is inconclusive, never a pass (default 20).", minimum: 1, maximum: 1_000_000)),
+            .init("max_error_percent", .number(description: "The share of 5xx responses, in percent, above which the new version fails (default 1).", minimum: 0, maximum: 100)),
+            .init("max_latency_ratio", .number(description: "The new version fails when its mean response time is more than this many times the old one's (default 3).", minimum: 1)),
+            .init("log_patterns", .array(
+                items: .string("A POSIX extended regular expression."),
+                description: "Patterns a new container's log must not match."
+            )),
+            .init("max_wait", .string("How long an inconclusive step waits for requests before the release fails (default 5 times the window).", pattern: durationPattern)),
+        ]
+    )
+
+    public static let hooks = ObjectSchema(
+        "Commands run on the host around the switch of traffic, with the release's facts in BERTH_* variables.",
+        [
+            .init("before_switch", .array(items: .anyOf(commandForms, description: "A command run on the host."), description: "Run before traffic moves; a failure stops the release.")),
+            .init("after_switch", .array(items: .anyOf(commandForms, description: "A command run on the host."), description: "Run after traffic moved; a failure is reported, traffic stays.")),
+        ]
+    )
+
+    public static let blueGreen = ObjectSchema(
+        "How a blue-green release keeps the old set (strategy: blue-green).",
+        [.init("keep", .string(
+            "How long the old set is kept out of rotation, so that a rollback is a switch back (default 10m, at most 7d).",
+            pattern: durationPattern
+        ))]
+    )
+
+    public static let proxy = ObjectSchema(
+        "The proxy in front of the routed services: clients reach them where it listens, and releases move traffic inside it.",
+        required: ["listen"],
+        [
+            .init("kind", .string("The proxy Berth runs (default haproxy).", oneOf: ProxySettings.Kind.allCases.map(\.rawValue))),
+            .init("listen", .string(
+                "Where clients reach the routed services: IPV4:PORT or [IPV6]:PORT (0.0.0.0:80, 127.0.0.1:18000).",
+                pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):[0-9]+$"
+            )),
+            .init("root", .string("The host directory of the proxy's configuration, sockets and state, relative to the project (default .berth/proxy/ENV).")),
+            .init("ports", .string(
+                "FROM-TO: the loopback ports routed replicas publish on, two per replica, within 1024-65535 (default 20000-29999).",
+                pattern: "^[0-9]+-[0-9]+$"
+            )),
+        ]
+    )
+
     public static let service = ObjectSchema(
         "A service: one or more replicas of a container.",
         required: ["image"],
         [
             .init("image", .string("The image reference, with a tag: localhost/web:1.4.2.")),
-            .init("command", .anyOf(
-                [.string("A command line, split into words as a shell would."),
-                 .array(items: .string("An argument."), description: "The argument vector.")],
-                description: "The command; the image's own when absent."
-            )),
+            .init("command", .anyOf(commandForms, description: "The command; the image's own when absent.")),
             .init("environment", .anyOf(
                 [.map(values: value, description: "Variables by name.", keyPattern: "^[A-Za-z_][A-Za-z0-9_]*$"),
                  .array(items: .string("NAME=value", pattern: "^[A-Za-z_][A-Za-z0-9_]*="), description: "NAME=value entries.")],
@@ -93,7 +177,15 @@ public enum EnvironmentSchema {
             .init("labels", .map(values: .string("The label's value."), description: "Container labels; `berth.*` are Berth's own.")),
             .init("replicas", .integer(description: "How many containers run (default 1).", minimum: 0, maximum: 1000)),
             .init("restart", .string("The engine's restart policy (default unless-stopped).", oneOf: RestartPolicy.allCases.map(\.rawValue))),
-            .init("strategy", .string("How a changed service is replaced (default recreate).", oneOf: DeployStrategy.allCases.map(\.rawValue))),
+            .init("strategy", .string(
+                "How a changed service is replaced (default recreate; rolling for a routed service). rolling, blue-green and canary move traffic through the proxy and need a route.",
+                oneOf: DeployStrategy.allCases.map(\.rawValue)
+            )),
+            .init("route", .object(route)),
+            .init("canary", .object(canary)),
+            .init("verify", .object(verify)),
+            .init("hooks", .object(hooks)),
+            .init("blue_green", .object(blueGreen)),
         ]
     )
 
@@ -180,6 +272,7 @@ public enum EnvironmentSchema {
             .init("database", .object(database)),
             .init("secrets", .map(values: .object(secret), description: "Secrets by name.", keyPattern: namePattern)),
             .init("backups", .object(backups)),
+            .init("proxy", .object(proxy)),
         ]
     )
 }

@@ -94,7 +94,7 @@ public struct PortMapping: Hashable, Sendable, Codable, CustomStringConvertible 
         return text
     }
 
-    private static func port(_ digits: ArraySlice<UInt8>, in whole: String) throws(ValueError) -> Int {
+    static func port(_ digits: ArraySlice<UInt8>, in whole: String) throws(ValueError) -> Int {
         var value = 0
         for byte in digits {
             guard byte >= 48, byte <= 57, value <= 65535 else { value = -1; break }

@@ -10,6 +10,8 @@ public indirect enum Schema: Sendable {
     case array(items: Schema, description: String)
     case string(StringSchema)
     case integer(description: String, minimum: Int? = nil, maximum: Int? = nil)
+    /// A number that may have a fraction.
+    case number(description: String, minimum: Double? = nil, maximum: Double? = nil)
     case boolean(description: String)
     /// Any of several shapes (a command as a string or as a list).
     case anyOf([Schema], description: String)
@@ -18,7 +20,7 @@ public indirect enum Schema: Sendable {
         switch self {
         case .object(let object): object.description
         case .map(_, let description, _), .array(_, let description), .integer(let description, _, _),
-             .boolean(let description), .anyOf(_, let description):
+             .number(let description, _, _), .boolean(let description), .anyOf(_, let description):
             description
         case .string(let string): string.description
         }

@@ -36,6 +36,14 @@ public struct EnvironmentView: Sendable {
             "database": env.database.map(database),
             "secrets": .object(env.secrets.map { JSONValue.Member($0.name, secret($0)) }),
             "backups": .object(["root": .string(path(env.backups.root)), "keep": .int(env.backups.keep)]),
+            "proxy": env.proxy.map { proxy in
+                .object([
+                    "kind": .string(proxy.kind.rawValue),
+                    "listen": .string(proxy.listen.listenText),
+                    "root": .string(path(proxy.root)),
+                    "ports": .string("\(proxy.ports.lowerBound)-\(proxy.ports.upperBound)"),
+                ])
+            },
         ])
     }
 
@@ -79,6 +87,45 @@ public struct EnvironmentView: Sendable {
             "replicas": .int(service.replicas),
             "restart": .string(service.restart.rawValue),
             "strategy": .string(service.strategy.rawValue),
+            "route": service.traffic.map { route($0.route) },
+            "canary": service.strategy == .canary ? service.traffic.map { canary($0.canary) } : nil,
+            "blue_green": service.strategy == .blueGreen ? service.traffic.map { .object(["keep": .string($0.blueGreen.keep.description)]) } : nil,
+            "verify": service.traffic.map { verify($0.verify) },
+            "hooks": service.traffic.map { traffic in
+                .object([
+                    "before_switch": .array(traffic.hooks.beforeSwitch.map(JSONValue.strings)),
+                    "after_switch": .array(traffic.hooks.afterSwitch.map(JSONValue.strings)),
+                ])
+            },
+        ])
+    }
+
+    private func route(_ route: Route) -> JSONValue {
+        .object([
+            "host": route.host.map(JSONValue.string),
+            "path": .string(route.path),
+            "port": .int(route.port),
+            "drain_timeout": .string(route.drainTimeout.description),
+        ])
+    }
+
+    private func canary(_ canary: CanarySettings) -> JSONValue {
+        .object([
+            "steps": .array(canary.steps.map { step in
+                .object(["weight": .int(step.weight), "pause": step.pause.map { .string($0.description) }])
+            }),
+            "sticky": .string(canary.sticky.rawValue),
+        ])
+    }
+
+    private func verify(_ verify: VerifySettings) -> JSONValue {
+        .object([
+            "window": .string(verify.window.description),
+            "min_requests": .int(verify.minRequests),
+            "max_error_percent": .number(verify.maxErrorPercent),
+            "max_latency_ratio": .number(verify.maxLatencyRatio),
+            "log_patterns": .strings(verify.logPatterns),
+            "max_wait": .string(verify.maxWait.description),
         ])
     }
 

@@ -56,6 +56,7 @@ extension JSONValue {
         switch self {
         case .string(let text): return Self.yamlString(text)
         case .int(let value): return String(value)
+        case .number(let value): return Self.numberText(value)
         case .bool(let value): return value ? "true" : "false"
         case .null: return "null"
         case .array: return "[]"

@@ -39,17 +39,19 @@ public enum SchemaDocument {
                 "enum": string.values.map(JSONValue.strings),
             ])
         case .integer(let description, let minimum, let maximum):
-            return .object([
-                "description": .string(description),
-                "type": .string("integer"),
-                "minimum": minimum.map(JSONValue.int),
-                "maximum": maximum.map(JSONValue.int),
-            ])
+            return bounded(description, type: "integer", minimum.map(JSONValue.int), maximum.map(JSONValue.int))
+        case .number(let description, let minimum, let maximum):
+            return bounded(description, type: "number", minimum.map(JSONValue.number), maximum.map(JSONValue.number))
         case .boolean(let description):
             return .object(["description": .string(description), "type": .string("boolean")])
         case .anyOf(let options, let description):
             return .object(["description": .string(description), "anyOf": .array(options.map(json))])
         }
+    }
+
+    /// An integer or a number, with its bounds when it has them.
+    private static func bounded(_ description: String, type: String, _ minimum: JSONValue?, _ maximum: JSONValue?) -> JSONValue {
+        .object(["description": .string(description), "type": .string(type), "minimum": minimum, "maximum": maximum])
     }
 
     static func object(_ object: ObjectSchema) -> JSONValue {

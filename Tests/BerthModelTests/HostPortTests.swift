@@ -58,4 +58,15 @@ import Testing
         #expect(HostPort(hostIP: "::", port: 80).reachableAddress == "127.0.0.1")
         #expect(HostPort(hostIP: "127.0.0.2", port: 80).reachableAddress == "127.0.0.2")
     }
+
+    @Test("listen addresses: IPv4 or bracketed IPv6, a port 1-65535", arguments: [
+        ("0.0.0.0:80", HostPort(hostIP: "0.0.0.0", port: 80) as HostPort?),
+        ("[::]:443", HostPort(hostIP: "::", port: 443)),
+        ("127.0.0.1:65535", HostPort(hostIP: "127.0.0.1", port: 65535)),
+        ("127.0.0.1", nil), ("::1:80", nil), ("[127.0.0.1]:80", nil), ("127.0.0.1:0", nil), (":80", nil), ("host:80", nil),
+    ])
+    func listen(_ text: String, _ expected: HostPort?) {
+        #expect((try? HostPort(parsingListen: text)) == expected)
+        if let expected { #expect(expected.listenText == text) }
+    }
 }

@@ -61,6 +61,49 @@ import BerthCore
         }
     }
 
+    @Test("a rendered environment shows the proxy, and a routed service's route and the settings of its strategy")
+    func traffic() throws {
+        let files = InMemoryFileSystem(files: [
+            "/p/environments/dev.yaml": """
+                proxy: { listen: "[::1]:18000" }
+                services:
+                  web:
+                    image: localhost/web:1.0.0
+                    route: { host: shop.example.com, port: 8000 }
+                    strategy: canary
+                    verify: { max_error_percent: 0.5 }
+                    blue_green: { keep: 1h }
+                  worker:
+                    image: localhost/worker:1.0.0
+                """,
+        ])
+        let environment = try #require(try ProjectLoader(project: ".", currentDirectory: "/p", fileSystem: files).load("dev").environment)
+        let text = EnvironmentView(environment, projectRoot: "/p").json().yamlText()
+        #expect(text.contains("""
+            proxy:
+              kind: haproxy
+              listen: "[::1]:18000"
+              root: .berth/proxy/dev
+              ports: 20000-29999
+            """))
+        #expect(text.contains("""
+                strategy: canary
+                route:
+                  host: shop.example.com
+                  path: /
+                  port: 8000
+                  drain_timeout: 30s
+                canary:
+                  steps:
+                    - weight: 10
+                      pause: 1m
+            """))
+        #expect(text.contains("      max_error_percent: 0.5\n      max_latency_ratio: 3\n"))
+        // Blue-green settings do nothing for a canary, and an unrouted service has none of these keys.
+        #expect(!text.contains("blue_green"))
+        #expect(text.components(separatedBy: "route:").count == 2)
+    }
+
     @Test("a rendered environment shows secret values only as (sensitive)")
     func sensitive() throws {
         let files = InMemoryFileSystem(files: [
