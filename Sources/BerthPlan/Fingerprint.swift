@@ -30,7 +30,12 @@ public enum Fingerprint {
         for service in environment.services {
             line("service", service.name, desired.specs[service.name]?.hash ?? "", String(service.replicas), service.strategy.rawValue)
             for dependency in service.dependsOn { line("depends", dependency.service, dependency.condition.rawValue) }
+            if let traffic = service.traffic {
+                let steps = traffic.canary.steps.map { "\($0.weight)/\($0.pause?.milliseconds ?? 0)" }.joined(separator: ",")
+                line("traffic", traffic.route.host ?? "*", traffic.route.path, String(traffic.route.port), steps, traffic.hooks.beforeSwitch.description, traffic.hooks.afterSwitch.description)
+            }
         }
+        if let layout = ProxyLayout.of(environment) { line("proxy", layout.sha256) }
         for config in environment.configs.files {
             line("config", config.name, config.target, String(config.mode), desired.configHashes[config.name] ?? "")
         }
@@ -54,6 +59,11 @@ public enum Fingerprint {
         }
         for row in observed.migrations ?? [] {
             line("applied", row.version, row.checksum, row.success ? "ok" : "failed")
+        }
+        // The server table the plan's switches start from.
+        if let proxy = observed.proxy {
+            line("proxy-running", proxy.configSHA256 ?? "-")
+            for server in proxy.servers { line("server", server.backend, server.name, server.endpoint, server.admin.rawValue, String(server.weight)) }
         }
         hasher.update(text)
         return hasher.finalize().hexString
