@@ -1,0 +1,82 @@
+import Foundation
+
+/// `wrk` on a loopback URL for as long as a deploy takes: started before it, interrupted after it (wrk
+/// prints its summary on SIGINT), bounded by `seconds` in any case.
+public final class LoadGenerator: @unchecked Sendable {
+    /// What wrk counted.
+    public struct Summary: Hashable, Sendable, CustomStringConvertible {
+        public var requests: Int
+        /// Responses outside 2xx and 3xx.
+        public var non2xx: Int
+        /// Connect, read, write and timeout errors.
+        public var socketErrors: Int
+        public var p50Milliseconds: Double
+        public var p99Milliseconds: Double
+        public var requestsPerSecond: Double
+        /// wrk's own text.
+        public var raw: String
+
+        public var description: String {
+            "\(requests) requests, \(non2xx) non-2xx/3xx, \(socketErrors) socket errors, p50 \(p50Milliseconds) ms, p99 \(p99Milliseconds) ms"
+        }
+
+        public static func parse(_ text: String) -> Summary {
+            func number(after label: String, in line: Substring) -> Double? {
+                guard let range = line.range(of: label) else { return nil }
+                let rest = line[range.upperBound...].drop { $0 == " " }
+                return Double(rest.prefix { $0.isNumber || $0 == "." })
+            }
+            func milliseconds(_ line: Substring) -> Double {
+                let token = line.split(separator: " ").last.map(String.init) ?? ""
+                let value = Double(token.prefix { $0.isNumber || $0 == "." }) ?? 0
+                if token.hasSuffix("us") { return value / 1000 }
+                if token.hasSuffix("ms") { return value }
+                if token.hasSuffix("s") { return value * 1000 }
+                return value
+            }
+            var summary = Summary(requests: 0, non2xx: 0, socketErrors: 0, p50Milliseconds: 0, p99Milliseconds: 0, requestsPerSecond: 0, raw: text)
+            for line in text.split(separator: "\n") {
+                let trimmed = line.drop { $0 == " " }
+                if trimmed.hasPrefix("50%") { summary.p50Milliseconds = milliseconds(trimmed) }
+                if trimmed.hasPrefix("99%") { summary.p99Milliseconds = milliseconds(trimmed) }
+                if trimmed.contains("requests in") { summary.requests = Int(trimmed.prefix { $0.isNumber }) ?? 0 }
+                if trimmed.hasPrefix("Non-2xx or 3xx responses:") { summary.non2xx = Int(number(after: ":", in: trimmed) ?? 0) }
+                if trimmed.hasPrefix("Requests/sec:") { summary.requestsPerSecond = number(after: ":", in: trimmed) ?? 0 }
+                if trimmed.hasPrefix("Socket errors:") {
+                    summary.socketErrors = ["connect", "read", "write", "timeout"].reduce(0) { total, label in
+                        total + Int(number(after: label, in: trimmed) ?? 0)
+                    }
+                }
+            }
+            return summary
+        }
+    }
+
+    private let process: Process
+    private let output: String
+
+    public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") }
+
+    /// Starts `wrk -t THREADS -c CONNECTIONS -d SECONDS --latency URL`.
+    public init(url: String, connections: Int = 16, threads: Int = 2, seconds: Int = 90) throws {
+        output = TemporaryDirectory.make(prefix: "berth-wrk") + "/wrk.out"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+        process.arguments = ["-t", "\(threads)", "-c", "\(connections)", "-d", "\(seconds)s", "--latency", url]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = process.standardOutput
+        try process.run()
+    }
+
+    /// Interrupts wrk and reads its summary.
+    public func stop() async -> Summary {
+        if process.isRunning { process.interrupt() }
+        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { process.terminate() }
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent)
+        return Summary.parse(text)
+    }
+}
