@@ -102,4 +102,17 @@ import Testing
         #expect(text.contains("    pidfile '/srv/my proxy/haproxy.pid'\n"))
         #expect(text.contains("    acl path_api path_beg '/it'\\''s #1'\n"))
     }
+
+    @Test("haproxy -c accepts the configuration, quoted values included", .enabled(if: HAProxyDriver.findExecutable() != nil))
+    func haproxyAccepts() async throws {
+        let root = TemporaryDirectory.make(prefix: "berth-proxy-check")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = Self.layout(root: root + "/a b", path: "/it's #1")
+        try FileManager.default.createDirectory(atPath: layout.settings.root, withIntermediateDirectories: true)
+        let file = layout.settings.configPath
+        try Data(HAProxyConfiguration.text(for: layout).utf8).write(to: URL(fileURLWithPath: file))
+        let result = try await BerthProcess.run(executable: try #require(HAProxyDriver.findExecutable()), ["-c", "-f", file])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("Configuration file is valid"))
+    }
 }
