@@ -72,6 +72,12 @@ public enum PrivateFile {
 
     /// Writes `bytes` as the file at `path` with `mode`: beside it first, synced, then renamed into place.
     public static func write(_ bytes: [UInt8], to path: String, mode: Int = 0o600) throws(FileSystemError) {
+        try move(try writeBeside(path, bytes: bytes, mode: mode), to: path)
+    }
+
+    /// Writes `bytes` with `mode` to a new file beside `path` (`.NAME.berth-PID`), synced, and gives its
+    /// path: for a file another program checks before `move` puts it in place.
+    public static func writeBeside(_ path: String, bytes: [UInt8], mode: Int = 0o600) throws(FileSystemError) -> String {
         let temporary = "\(Paths.directory(of: path))/.\(Paths.fileName(of: path)).berth-\(getpid())"
         unlink(temporary)
         let fd = try create(temporary, mode: mode)
@@ -82,7 +88,7 @@ public enum PrivateFile {
             unlink(temporary)
             throw FileSystemError(path: path, reason: reason)
         }
-        try move(temporary, to: path)
+        return temporary
     }
 
     /// Renames `temporary` over `path` (in the same folder) and syncs the folder; `temporary` is removed if that fails.

@@ -683,10 +683,7 @@ final class BackgroundBerth: Sendable {
 
 /// A plain HTTP/1.0 GET on 127.0.0.1, with a timeout, on a thread of its own.
 enum HTTPGet {
-    struct Response: Sendable {
-        var status: Int
-        var body: String
-    }
+    typealias Response = LoopbackHTTP.Response
 
     static func get(port: Int, path: String, timeout: Int = 2) async -> Response? {
         await withCheckedContinuation { continuation in
@@ -702,37 +699,7 @@ enum HTTPGet {
     }
 
     static func blockingGet(port: Int, path: String, timeout: Int) -> Response? {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var limit = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else {
-            return nil
-        }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count == 0 { break }
-            guard count > 0 else { return nil }
-            received += buffer[0..<count]
-        }
-        let text = String(decoding: received, as: UTF8.self)
-        guard let head = text.range(of: "\r\n\r\n") else { return nil }
-        let statusLine = text[..<head.lowerBound].prefix { $0 != "\r" }.split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
-        return Response(status: status, body: String(text[head.upperBound...]))
+        LoopbackHTTP.get(port: port, path: path, timeout: timeout)
     }
 }
 

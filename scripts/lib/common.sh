@@ -13,10 +13,13 @@ BERTH_PG_PORT=${BERTH_PG_PORT:-54329}
 # Debian packages the project needs: libyaml/SQLite headers for the build, Podman with runc
 # (crun fails here: "cgroups in hybrid mode not supported"), a static busybox for offline
 # images, PostgreSQL for the state store tests, and its client programs (pg_dump, pg_restore,
-# psql: backups and restores; the server package brings a versioned client, this names it).
+# psql: backups and restores; the server package brings a versioned client, this names it),
+# HAProxy, the proxy in front of routed services (its driver's live tests start it), socat to
+# talk to its runtime API by hand, and wrk and ab (apache2-utils) for load through it.
 BERTH_PACKAGES=(
   libyaml-dev pkg-config libsqlite3-dev sqlite3 libpq-dev curl ca-certificates
   podman runc busybox-static postgresql postgresql-client
+  haproxy wrk apache2-utils socat
 )
 
 _BERTH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
