@@ -12,6 +12,7 @@ import BerthObserve
 import BerthPlan
 import BerthApply
 import BerthSession
+import BerthProxy
 import BerthRendering
 
 /// The composition root: the one place the live drivers are made. Every command builds its
@@ -72,7 +73,7 @@ enum CommandContext {
             history: SQLMigrationHistory(), health: HTTPHealthProbe(), ports: SocketPortProbe(), configs: ConfigWriter(),
             clock: SystemClock(), nameConflicts: AdoptIdenticalContainer(), owner: LockOwner.current(),
             isProcessRunning: ProcessTable.isRunning, events: events, revision: GitRevision(),
-            backups: LocalBackupDriver(variables: ProcessEnvironment.variables())
+            backups: LocalBackupDriver(variables: ProcessEnvironment.variables()), proxy: HAProxyDriver(), hooks: LocalHookRunner()
         )
     }
 }

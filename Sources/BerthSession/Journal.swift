@@ -16,6 +16,8 @@ final class Journal: ExecutionObserver, Sendable {
     let environment: String
     let context: Context
     private let applyID = Mutex<Int64?>(nil)
+    /// A verification's latest look, by action: what its journal entry says once it passed.
+    private let looks = Mutex<[String: String]>([:])
     private let writes = DispatchQueue(label: "berth-journal")
 
     init(store: any StateStore, environment: String, context: Context) {
@@ -110,12 +112,16 @@ final class Journal: ExecutionObserver, Sendable {
 
     func progress(_ action: PlanAction, _ message: String) {
         // A verification's latest look is kept, so that `berth status` shows it while it runs.
-        if action.kind == .verify { later(action.id, .running, message) }
+        if action.kind == .verify {
+            looks.withLock { $0[action.id] = message }
+            later(action.id, .running, message)
+        }
         context.events.progress(action, message)
     }
 
     func finished(_ action: PlanAction, error: String?, duration: Duration) {
-        later(action.id, error == nil ? .done : .failed, error ?? action.cause)
+        let look = action.kind == .verify ? looks.withLock { $0[action.id] } : nil
+        later(action.id, error == nil ? .done : .failed, error ?? look ?? action.cause)
         context.events.finished(action, error: error, duration: duration)
     }
 
