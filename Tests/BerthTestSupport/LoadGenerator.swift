@@ -52,29 +52,55 @@ public final class LoadGenerator: @unchecked Sendable {
         }
     }
 
-    private let process: Process
+    private let pid: pid_t
     private let output: String
 
     public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") }
 
-    /// Starts `wrk -t THREADS -c CONNECTIONS -d SECONDS --latency URL`.
+    /// Starts `wrk -t THREADS -c CONNECTIONS -d SECONDS --latency URL`. Spawned with no signal blocked and
+    /// default dispositions: a test runner's threads block signals, and a child would inherit that and
+    /// never see the SIGINT that asks for its summary.
     public init(url: String, connections: Int = 16, threads: Int = 2, seconds: Int = 90) throws {
         output = TemporaryDirectory.make(prefix: "berth-wrk") + "/wrk.out"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
-        process.arguments = ["-t", "\(threads)", "-c", "\(connections)", "-d", "\(seconds)s", "--latency", url]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = process.standardOutput
-        try process.run()
+        let arguments = ["/usr/bin/wrk", "-t", "\(threads)", "-c", "\(connections)", "-d", "\(seconds)s", "--latency", url]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let code = posix_spawn(&child, arguments[0], &actions, &attributes, argv, environ)
+        guard code == 0 else { throw FixtureError("cannot start wrk: \(String(cString: strerror(code)))") }
+        pid = child
     }
 
-    /// Interrupts wrk and reads its summary.
+    /// Interrupts wrk (it prints its summary on SIGINT) and reads the summary.
     public func stop() async -> Summary {
-        if process.isRunning { process.interrupt() }
-        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { process.terminate() }
+        kill(pid, SIGINT)
+        var status: Int32 = 0
+        for _ in 0..<100 {
+            if waitpid(pid, &status, WNOHANG) == pid { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if waitpid(pid, &status, WNOHANG) == 0 {
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+        }
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent)
         return Summary.parse(text)

@@ -21,8 +21,8 @@ public struct TrafficProject: Sendable {
     public static let serve = #"["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"]"#
     /// A release that passes its health check but answers 500 on every other path.
     public static let answer500 = #"["sh", "-c", "mkdir -p /tmp/w/cgi-bin && cp /www/health /tmp/w/ && printf '#!/bin/sh\nprintf \"Status: 500 Internal Server Error\\r\\nContent-Type: text/plain\\r\\n\\r\\nbroken\\n\"\n' > /tmp/w/cgi-bin/index.cgi && chmod +x /tmp/w/cgi-bin/index.cgi && trap 'exit 0' TERM; httpd -f -p 80 -h /tmp/w & wait"]"#
-    /// A release that serves for four seconds, then exits.
-    public static let exitSoon = #"["sh", "-c", "httpd -f -p 80 -h /www & sleep 4; exit 3"]"#
+    /// A release that serves for two seconds, then exits.
+    public static let exitSoon = #"["sh", "-c", "httpd -f -p 80 -h /www & sleep 2; exit 3"]"#
 
     public init(prefix: String) throws {
         root = TemporaryDirectory.make(prefix: "berth-traffic")
