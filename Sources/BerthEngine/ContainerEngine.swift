@@ -23,9 +23,18 @@ public protocol ContainerEngine: Sendable {
 
     /// Removes a container (`force` also kills a running one). One already gone is fine.
     func removeContainer(id: String, force: Bool) async throws(EngineError)
+
+    /// What a container wrote to standard output and standard error since `since` (seconds since
+    /// 1970, inclusive; 0 for everything), in the order written, at most the last
+    /// ``ContainerLogs/maximumBytes``. An unknown container fails with ``EngineError/isNotFound``.
+    func logs(id: String, since: Int) async throws(EngineError) -> [UInt8]
+
+    /// A container's state, exit code and restart count, for verifying a release.
+    /// An unknown container fails with ``EngineError/isNotFound``.
+    func inspect(id: String) async throws(EngineError) -> ContainerInspection
 }
 
 /// The operations of ``ContainerEngine``, for fault injection in ``InMemoryEngine``.
 public enum EngineOperation: String, Hashable, Sendable, CaseIterable {
-    case version, list, images, create, start, stop, remove
+    case version, list, images, create, start, stop, remove, logs, inspect
 }

@@ -2,7 +2,8 @@
 /// (a ``SocketTransport`` to the endpoint by default), JSON answers decoded.
 ///
 /// Answers outside 2xx become ``EngineError/Code/status`` errors carrying the engine's own message,
-/// except where the protocol says they are fine: 304 on start and stop, 404 on remove.
+/// except where the protocol says they are fine: 304 on start and stop, 404 on remove. Log streams
+/// are demultiplexed (``ContainerLogs``); the transport has already removed chunked coding.
 public struct DockerEngine: ContainerEngine {
     public let endpoint: EngineEndpoint
     /// The time allowed for each call (a stop gets its stop timeout on top).
@@ -54,6 +55,16 @@ public struct DockerEngine: ContainerEngine {
         _ = try await send(EngineRequests.removeContainer(id: id, force: force), accepting: [404])
     }
 
+    public func logs(id: String, since: Int) async throws(EngineError) -> [UInt8] {
+        let response = try await send(EngineRequests.containerLogs(id: id, since: since))
+        return try decode(response, what: "the logs") { body throws(ContainerLogs.Malformed) in try ContainerLogs.demultiplex(body) }
+    }
+
+    public func inspect(id: String) async throws(EngineError) -> ContainerInspection {
+        let response = try await send(EngineRequests.inspectContainer(id: id))
+        return try decode(response, what: "the container's state", DockerEngineJSON.inspection(from:))
+    }
+
     // MARK: Exchange
 
     private func send(
@@ -68,13 +79,13 @@ public struct DockerEngine: ContainerEngine {
         return response
     }
 
-    private func decode<Value>(
-        _ response: HTTPResponse, what: String, _ decoder: ([UInt8]) throws(DockerEngineJSON.Failure) -> Value
+    private func decode<Value, Failure: Error & CustomStringConvertible>(
+        _ response: HTTPResponse, what: String, _ decoder: ([UInt8]) throws(Failure) -> Value
     ) throws(EngineError) -> Value {
         do {
             return try decoder(response.body)
         } catch {
-            throw .malformedResponse(endpoint: endpoint.description, detail: "cannot read \(what): \(error.message)")
+            throw .malformedResponse(endpoint: endpoint.description, detail: "cannot read \(what): \(error.description)")
         }
     }
 }

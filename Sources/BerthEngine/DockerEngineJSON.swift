@@ -4,8 +4,10 @@ import Foundation
 /// where Docker and Podman differ (`Labels` and `Ports` may be null, `Names` may be missing,
 /// an image's `RepoTags` and `RepoDigests` may be null).
 enum DockerEngineJSON {
-    struct Failure: Error, Hashable, Sendable {
+    struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
         var message: String
+
+        var description: String { message }
     }
 
     private struct ListedContainer: Decodable {
@@ -64,6 +66,28 @@ enum DockerEngineJSON {
         }
     }
 
+    /// `GET /containers/ID/json`, the fields verification reads. Docker and Podman both put
+    /// `RestartCount` at the top and the rest under `State`.
+    private struct Inspected: Decodable {
+        var restartCount: Int?
+        var state: InspectedState
+
+        enum CodingKeys: String, CodingKey {
+            case restartCount = "RestartCount", state = "State"
+        }
+    }
+
+    private struct InspectedState: Decodable {
+        var status: String
+        var oomKilled: Bool?
+        var exitCode: Int?
+        var startedAt: String?
+
+        enum CodingKeys: String, CodingKey {
+            case status = "Status", oomKilled = "OOMKilled", exitCode = "ExitCode", startedAt = "StartedAt"
+        }
+    }
+
     private struct ErrorBody: Decodable {
         var message: String?
     }
@@ -109,6 +133,16 @@ enum DockerEngineJSON {
         let created = try decode(Created.self, from: body)
         guard !created.id.isEmpty else { throw Failure(message: "the id is empty") }
         return created.id
+    }
+
+    /// Podman 4 answers "stopped" for a container whose process has ended but whose clean-up has not
+    /// run yet (for a moment after the exit); its list, and Docker, say "exited" for that.
+    static func inspection(from body: [UInt8]) throws(Failure) -> ContainerInspection {
+        let inspected = try decode(Inspected.self, from: body)
+        return ContainerInspection(
+            state: inspected.state.status == "stopped" ? "exited" : inspected.state.status, restartCount: inspected.restartCount ?? 0, oomKilled: inspected.state.oomKilled ?? false,
+            exitCode: inspected.state.exitCode ?? 0, startedAt: inspected.state.startedAt ?? ""
+        )
     }
 
     /// The engine's `message`, else the body's text, else a word on the status.

@@ -49,14 +49,14 @@ public enum EngineRequests {
 
     /// `POST /containers/ID/start`
     public static func startContainer(id: String) -> HTTPRequest {
-        HTTPRequest(method: "POST", path: prefix + "/containers/" + percentEncoded(id) + "/start")
+        HTTPRequest(method: "POST", path: containerPath(id) + "/start")
     }
 
     /// `POST /containers/ID/stop?t=SECONDS`: SIGTERM, then SIGKILL after the timeout.
     public static func stopContainer(id: String, timeoutSeconds: Int) -> HTTPRequest {
         HTTPRequest(
             method: "POST",
-            path: prefix + "/containers/" + percentEncoded(id) + "/stop" + queryString([("t", String(max(timeoutSeconds, 0)))])
+            path: containerPath(id) + "/stop" + queryString([("t", String(max(timeoutSeconds, 0)))])
         )
     }
 
@@ -64,8 +64,20 @@ public enum EngineRequests {
     public static func removeContainer(id: String, force: Bool) -> HTTPRequest {
         HTTPRequest(
             method: "DELETE",
-            path: prefix + "/containers/" + percentEncoded(id) + queryString([("force", force ? "1" : "0")])
+            path: containerPath(id) + queryString([("force", force ? "1" : "0")])
         )
+    }
+
+    /// `GET /containers/ID/logs?stdout=1&stderr=1&since=SECONDS&timestamps=0`: both outputs since a
+    /// time in seconds since 1970 (0 for everything; a negative time counts as 0), without timestamps.
+    public static func containerLogs(id: String, since: Int) -> HTTPRequest {
+        let query = [("stdout", "1"), ("stderr", "1"), ("since", String(max(since, 0))), ("timestamps", "0")]
+        return HTTPRequest(method: "GET", path: containerPath(id) + "/logs" + queryString(query))
+    }
+
+    /// `GET /containers/ID/json`: the container's full description (Berth reads its state).
+    public static func inspectContainer(id: String) -> HTTPRequest {
+        HTTPRequest(method: "GET", path: containerPath(id) + "/json")
     }
 
     // MARK: Bodies
@@ -112,6 +124,11 @@ public enum EngineRequests {
 
 
     // MARK: Encoding
+
+    /// `/vX/containers/ID`, the id percent-encoded.
+    static func containerPath(_ id: String) -> String {
+        prefix + "/containers/" + percentEncoded(id)
+    }
 
     static func queryString(_ items: [(String, String)]) -> String {
         guard !items.isEmpty else { return "" }

@@ -11,10 +11,14 @@ struct HTTPParseError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// HTTP/1.1 response parsing as a pure function of the bytes received so far.
 ///
-/// The transport calls ``parse(_:endOfStream:requestMethod:)`` after every read: `nil` means more
-/// bytes are needed, a response means it is complete. Bodies are framed by `Content-Length`,
+/// The transport calls ``parse(_:endOfStream:requestMethod:progress:)`` after every read: `nil` means
+/// more bytes are needed, a response means it is complete. Bodies are framed by `Content-Length`,
 /// by chunked transfer coding (extensions and trailers skipped), or by the connection's close.
 /// Interim 1xx responses are skipped; 204, 304 and answers to HEAD have no body.
+///
+/// A ``Progress`` carried from one call to the next (the bytes only ever growing) keeps what more
+/// bytes cannot change, the final head and the chunks decoded so far, so a chunked body of n bytes
+/// read in pieces costs O(n) rather than a decoding from the start after every read.
 enum HTTPResponseParser {
     /// Longer header sections are refused rather than buffered forever.
     static let maximumHeaderBytes = 64 * 1024
@@ -26,28 +30,54 @@ enum HTTPResponseParser {
     private static let space: UInt8 = 0x20
     private static let tab: UInt8 = 0x09
 
-    private struct Head {
+    fileprivate struct Head {
         var status: Int
         var headers: [HTTPHeader]
         var bodyStart: Int
     }
 
+    /// What earlier calls learned about the same, shorter, bytes.
+    struct Progress {
+        /// The final (not interim) head, once complete.
+        fileprivate var head: Head?
+        /// Where the next chunk-size line starts, once the first has been reached.
+        fileprivate var nextChunk: Int?
+        /// The data of the chunks before `nextChunk`.
+        fileprivate var chunkedBody: [UInt8] = []
+
+        init() {}
+    }
+
+    /// One parse from scratch.
     static func parse(
         _ bytes: [UInt8], endOfStream: Bool, requestMethod: String = "GET"
     ) throws(HTTPParseError) -> HTTPResponse? {
-        var start = 0
-        while true {
-            guard let head = try parseHead(bytes, from: start, endOfStream: endOfStream) else { return nil }
-            if (100..<200).contains(head.status) && head.status != 101 {
-                start = head.bodyStart
-                continue
+        var progress = Progress()
+        return try parse(bytes, endOfStream: endOfStream, requestMethod: requestMethod, progress: &progress)
+    }
+
+    /// A parse that starts where the last one with the same `progress` stopped.
+    static func parse(
+        _ bytes: [UInt8], endOfStream: Bool, requestMethod: String = "GET", progress: inout Progress
+    ) throws(HTTPParseError) -> HTTPResponse? {
+        if progress.head == nil {
+            var start = 0
+            while true {
+                guard let head = try parseHead(bytes, from: start, endOfStream: endOfStream) else { return nil }
+                if (100..<200).contains(head.status) && head.status != 101 {
+                    start = head.bodyStart
+                    continue
+                }
+                progress.head = head
+                break
             }
-            let hasNoBody = requestMethod.uppercased() == "HEAD" || head.status == 204 || head.status == 304
-                || (100..<200).contains(head.status)
-            if hasNoBody { return HTTPResponse(status: head.status, headers: head.headers, body: []) }
-            guard let body = try parseBody(bytes, head: head, endOfStream: endOfStream) else { return nil }
-            return HTTPResponse(status: head.status, headers: head.headers, body: body)
         }
+        guard let head = progress.head else { return nil }
+        let hasNoBody = requestMethod.uppercased() == "HEAD" || head.status == 204 || head.status == 304
+            || (100..<200).contains(head.status)
+        if hasNoBody { return HTTPResponse(status: head.status, headers: head.headers, body: []) }
+        guard let body = try parseBody(bytes, head: head, endOfStream: endOfStream, progress: &progress) else { return nil }
+        return HTTPResponse(status: head.status, headers: head.headers, body: body)
     }
 
     // MARK: Head
@@ -120,12 +150,14 @@ enum HTTPResponseParser {
 
     // MARK: Body
 
-    private static func parseBody(_ bytes: [UInt8], head: Head, endOfStream: Bool) throws(HTTPParseError) -> [UInt8]? {
+    private static func parseBody(
+        _ bytes: [UInt8], head: Head, endOfStream: Bool, progress: inout Progress
+    ) throws(HTTPParseError) -> [UInt8]? {
         let codings = head.headers.filter { $0.matches("Transfer-Encoding") }
             .flatMap { $0.value.split(separator: ",") }
             .map { $0.trimmingWhitespace().lowercased() }
         if let last = codings.last {
-            if last == "chunked" { return try parseChunked(bytes, from: head.bodyStart, endOfStream: endOfStream) }
+            if last == "chunked" { return try parseChunked(bytes, from: head.bodyStart, endOfStream: endOfStream, progress: &progress) }
             // Another coding last: the body runs to the close of the connection (RFC 9112, 6.3).
             return endOfStream ? Array(bytes[head.bodyStart...]) : nil
         }
@@ -148,31 +180,33 @@ enum HTTPResponseParser {
         return endOfStream ? Array(bytes[head.bodyStart...]) : nil
     }
 
-    private static func parseChunked(_ bytes: [UInt8], from start: Int, endOfStream: Bool) throws(HTTPParseError) -> [UInt8]? {
+    /// Decodes chunks from `progress.nextChunk` on (the body's start the first time), keeping each
+    /// complete chunk in `progress`, so the next call goes on from the first incomplete one.
+    private static func parseChunked(
+        _ bytes: [UInt8], from start: Int, endOfStream: Bool, progress: inout Progress
+    ) throws(HTTPParseError) -> [UInt8]? {
         func incomplete() throws(HTTPParseError) -> [UInt8]? {
             if endOfStream { throw HTTPParseError("the connection closed inside a chunked body") }
             return nil
         }
-        var body: [UInt8] = []
-        var index = start
+        var index = progress.nextChunk ?? start
         while true {
             guard let (sizeLine, afterSize) = line(in: bytes, from: index) else {
                 if bytes.count - index > maximumChunkLineBytes { throw HTTPParseError("a chunk-size line is too long") }
                 return try incomplete()
             }
             let size = try parseChunkSize(sizeLine)
-            index = afterSize
             if size == 0 {
                 // Trailer fields, up to an empty line; their content is not kept.
+                var trailerIndex = afterSize
                 while true {
-                    guard let (trailer, next) = line(in: bytes, from: index) else { return try incomplete() }
-                    index = next
-                    if trailer.isEmpty { return body }
+                    guard let (trailer, next) = line(in: bytes, from: trailerIndex) else { return try incomplete() }
+                    trailerIndex = next
+                    if trailer.isEmpty { return progress.chunkedBody }
                 }
             }
-            let dataEnd = index + size
+            let dataEnd = afterSize + size
             guard bytes.count > dataEnd else { return try incomplete() }
-            body.append(contentsOf: bytes[index..<dataEnd])
             if bytes[dataEnd] == lineFeed {
                 index = dataEnd + 1
             } else if bytes[dataEnd] == carriageReturn {
@@ -182,6 +216,9 @@ enum HTTPResponseParser {
             } else {
                 throw HTTPParseError("chunk data not followed by CRLF")
             }
+            // The chunk is complete with its line end: it is kept, and never decoded again.
+            progress.chunkedBody.append(contentsOf: bytes[afterSize..<dataEnd])
+            progress.nextChunk = index
         }
     }
 

@@ -1,8 +1,10 @@
+import Foundation
+
 /// The in-memory ``ContainerEngine`` for fast tests of the layers above.
 ///
 /// It keeps containers in a dictionary, records every call in ``calls`` ("version", "list", "images",
-/// "create web-1", "start web-1", "stop web-1", "remove web-1": by container name when the id is
-/// known, else by the id given), and throws injected faults (``fail(_:with:times:)``) before doing
+/// "create web-1", "start web-1", "stop web-1", "remove web-1", "logs web-1", "inspect web-1": by
+/// container name when the id is known, else by the id given), and throws injected faults (``fail(_:with:times:)``) before doing
 /// anything. It answers the way Docker does: 409 for a taken name or removing a running container
 /// without force, 404 for an unknown container on start and stop; a second start or stop, and
 /// removing a container already gone, are fine. Lists come in name order (Docker's is newest
@@ -12,6 +14,11 @@
 /// Images given at init or with ``seedImage(reference:id:)`` are what ``listImages()`` answers. Once
 /// there is at least one, creating a container from an image that is not among them fails with
 /// Docker's 404 "No such image: REF"; with none (image labels alone do not count), any image will do.
+///
+/// A container's logs are what a test appends (``appendLog(ofContainerNamed:_:at:)``), each piece
+/// written at a time of its own; ``inspect(id:)`` answers from the stored container, whose exit code,
+/// out-of-memory kill and restart count a test sets (``setExited(ofContainerNamed:exitCode:oomKilled:)``,
+/// ``setRestartCount(ofContainerNamed:_:)``).
 public actor InMemoryEngine: ContainerEngine {
     /// How the double names itself in the errors it throws.
     public static let endpointName = "memory://in-memory-engine"
@@ -19,7 +26,17 @@ public actor InMemoryEngine: ContainerEngine {
     private struct Stored {
         var summary: ContainerSummary
         var spec: ContainerSpec?
+        /// Output pieces in the order written, each with its time in seconds since 1970.
+        var logs: [(time: Int, output: [UInt8])] = []
+        var restartCount = 0
+        var oomKilled = false
+        var exitCode = 0
+        /// Docker's zero time until the container starts.
+        var startedAt = InMemoryEngine.neverStarted
     }
+
+    /// The `StartedAt` Docker and Podman give a container that never started.
+    public static let neverStarted = "0001-01-01T00:00:00Z"
 
     private struct Fault {
         var error: EngineError
@@ -96,12 +113,14 @@ public actor InMemoryEngine: ContainerEngine {
     public func seed(name: String, spec: ContainerSpec, state: String = "running") -> String {
         let id = makeID(name)
         stored[id] = Stored(summary: summary(id: id, name: name, spec: spec, state: state), spec: spec)
+        if state == "running", let created = stored[id]?.summary.created { stored[id]?.startedAt = Self.timestamp(created) }
         return id
     }
 
     /// Adds a container exactly as given; records no call.
     public func seed(_ summary: ContainerSummary) {
         stored[summary.id] = Stored(summary: summary, spec: nil)
+        if summary.isRunning { stored[summary.id]?.startedAt = Self.timestamp(summary.created) }
     }
 
     /// Adds an image tagged `reference` (to the image with `id` when there is one, else a new image);
@@ -117,9 +136,32 @@ public actor InMemoryEngine: ContainerEngine {
 
     /// Changes a container's state behind Berth's back (it crashed, someone stopped it, ...).
     public func setState(ofContainerNamed name: String, to state: String, status: String? = nil) {
-        guard let id = stored.first(where: { $0.value.summary.name == name })?.key else { return }
+        guard let id = key(ofContainerNamed: name) else { return }
         stored[id]?.summary.state = state
         stored[id]?.summary.status = status ?? Self.status(for: state)
+    }
+
+    /// The container's process ended with `exitCode` (killed for lack of memory when `oomKilled`):
+    /// it is "exited", as after a crash.
+    public func setExited(ofContainerNamed name: String, exitCode: Int, oomKilled: Bool = false) {
+        guard let id = key(ofContainerNamed: name) else { return }
+        setState(id, "exited")
+        stored[id]?.summary.status = "Exited (\(exitCode)) Less than a second ago"
+        stored[id]?.exitCode = exitCode
+        stored[id]?.oomKilled = oomKilled
+    }
+
+    /// The engine has restarted the container `count` times under its restart policy.
+    public func setRestartCount(ofContainerNamed name: String, _ count: Int) {
+        guard let id = key(ofContainerNamed: name) else { return }
+        stored[id]?.restartCount = count
+    }
+
+    /// Adds `output` to the container's log, written at `time` (seconds since 1970; by default the
+    /// engine's clock, which stands at the creation time of the newest container). Records no call.
+    public func appendLog(ofContainerNamed name: String, _ output: String, at time: Int? = nil) {
+        guard let id = key(ofContainerNamed: name) else { return }
+        stored[id]?.logs.append((time: time ?? clock, output: Array(output.utf8)))
     }
 
     // MARK: ContainerEngine
@@ -158,23 +200,20 @@ public actor InMemoryEngine: ContainerEngine {
     }
 
     public func startContainer(id: String) async throws(EngineError) {
-        let key = lookup(id)
-        try record(.start, "start \(key.map { stored[$0]?.summary.name ?? id } ?? id)")
-        guard let key else { throw Self.noSuchContainer(id) }
-        if stored[key]?.summary.state != "running" { setState(key, "running") }
+        let key = try existing(id, .start)
+        if stored[key]?.summary.state != "running" {
+            setState(key, "running")
+            stored[key]?.startedAt = Self.timestamp(clock)
+        }
     }
 
     public func stopContainer(id: String, timeoutSeconds: Int) async throws(EngineError) {
-        let key = lookup(id)
-        try record(.stop, "stop \(key.map { stored[$0]?.summary.name ?? id } ?? id)")
-        guard let key else { throw Self.noSuchContainer(id) }
+        let key = try existing(id, .stop)
         if stored[key]?.summary.state == "running" || stored[key]?.summary.state == "paused" { setState(key, "exited") }
     }
 
     public func removeContainer(id: String, force: Bool) async throws(EngineError) {
-        let key = lookup(id)
-        try record(.remove, "remove \(key.map { stored[$0]?.summary.name ?? id } ?? id)")
-        guard let key, let container = stored[key]?.summary else { return }
+        guard let key = try recordCall(.remove, on: id), let container = stored[key]?.summary else { return }
         if container.isRunning && !force {
             throw EngineError.status(
                 409,
@@ -186,7 +225,40 @@ public actor InMemoryEngine: ContainerEngine {
         stored[key] = nil
     }
 
+    public func logs(id: String, since: Int) async throws(EngineError) -> [UInt8] {
+        let key = try existing(id, .logs)
+        let written = (stored[key]?.logs ?? []).filter { $0.time >= since }.flatMap(\.output)
+        return ContainerLogs.suffix(written[...], ContainerLogs.maximumBytes)
+    }
+
+    public func inspect(id: String) async throws(EngineError) -> ContainerInspection {
+        let key = try existing(id, .inspect)
+        guard let container = stored[key] else { throw Self.noSuchContainer(id) }
+        return ContainerInspection(
+            state: container.summary.state, restartCount: container.restartCount, oomKilled: container.oomKilled,
+            exitCode: container.exitCode, startedAt: container.startedAt
+        )
+    }
+
     // MARK: Helpers
+
+    /// Records `OPERATION NAME` (the id as given when the container is unknown), throwing an injected
+    /// fault; returns the container's key, nil when it is unknown.
+    private func recordCall(_ operation: EngineOperation, on id: String) throws(EngineError) -> String? {
+        let key = lookup(id)
+        try record(operation, "\(operation.rawValue) \(key.flatMap { stored[$0]?.summary.name } ?? id)")
+        return key
+    }
+
+    /// As ``recordCall(_:on:)``, then Docker's 404 for an unknown container.
+    private func existing(_ id: String, _ operation: EngineOperation) throws(EngineError) -> String {
+        guard let key = try recordCall(operation, on: id) else { throw Self.noSuchContainer(id) }
+        return key
+    }
+
+    private func key(ofContainerNamed name: String) -> String? {
+        stored.first { $0.value.summary.name == name }?.key
+    }
 
     private func record(_ operation: EngineOperation, _ call: String) throws(EngineError) {
         calls.append(call)
@@ -255,6 +327,11 @@ public actor InMemoryEngine: ContainerEngine {
             let hex = String(hash, radix: 16)
             return String(repeating: "0", count: 16 - hex.count) + hex
         }.joined()
+    }
+
+    /// `2023-11-14T22:13:20Z`: seconds since 1970 as the engine writes times.
+    private static func timestamp(_ seconds: Int) -> String {
+        Date(timeIntervalSince1970: TimeInterval(seconds)).ISO8601Format()
     }
 
     private static func status(for state: String) -> String {

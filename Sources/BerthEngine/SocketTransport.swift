@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Sends `Host` (Podman answers 400 without one), `Content-Length` for bodies and
 /// `Connection: close`, so every request has a connection of its own and the body may also end at
-/// the close. Reads `Content-Length`, chunked and read-to-close bodies. Connecting, sending and
+/// the close. Reads `Content-Length`, chunked and read-to-close bodies, the whole response in memory
+/// (a chunked body decoded as it arrives, in time linear in its size). Connecting, sending and
 /// reading together honour the timeout.
 ///
 /// The socket is blocking work, so each exchange runs on a thread of its own and resumes the
@@ -46,10 +47,11 @@ public struct SocketTransport: HTTPTransport {
             try connection.write(request.serialized(host: endpoint.hostHeader), deadline: deadline)
             var received: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            var progress = HTTPResponseParser.Progress()
             while true {
                 let count = try connection.read(into: &buffer, deadline: deadline)
                 if count > 0 { received.append(contentsOf: buffer[0..<count]) }
-                if let response = try parse(received, endOfStream: count == 0, method: request.method) {
+                if let response = try parse(received, endOfStream: count == 0, method: request.method, progress: &progress) {
                     return .success(response)
                 }
             }
@@ -65,9 +67,11 @@ public struct SocketTransport: HTTPTransport {
         }
     }
 
-    private static func parse(_ bytes: [UInt8], endOfStream: Bool, method: String) throws(SocketFailure) -> HTTPResponse? {
+    private static func parse(
+        _ bytes: [UInt8], endOfStream: Bool, method: String, progress: inout HTTPResponseParser.Progress
+    ) throws(SocketFailure) -> HTTPResponse? {
         do {
-            return try HTTPResponseParser.parse(bytes, endOfStream: endOfStream, requestMethod: method)
+            return try HTTPResponseParser.parse(bytes, endOfStream: endOfStream, requestMethod: method, progress: &progress)
         } catch {
             throw .malformed(detail: error.message)
         }

@@ -106,4 +106,6 @@ actor CountingEngine: ContainerEngine {
         try await base.stopContainer(id: id, timeoutSeconds: timeoutSeconds)
     }
     func removeContainer(id: String, force: Bool) async throws(EngineError) { calls += 1; try await base.removeContainer(id: id, force: force) }
+    func logs(id: String, since: Int) async throws(EngineError) -> [UInt8] { calls += 1; return try await base.logs(id: id, since: since) }
+    func inspect(id: String) async throws(EngineError) -> ContainerInspection { calls += 1; return try await base.inspect(id: id) }
 }

@@ -477,6 +477,8 @@ struct FailingCreates: ContainerEngine {
     func startContainer(id: String) async throws(EngineError) { try await inner.startContainer(id: id) }
     func stopContainer(id: String, timeoutSeconds: Int) async throws(EngineError) { try await inner.stopContainer(id: id, timeoutSeconds: timeoutSeconds) }
     func removeContainer(id: String, force: Bool) async throws(EngineError) { try await inner.removeContainer(id: id, force: force) }
+    func logs(id: String, since: Int) async throws(EngineError) -> [UInt8] { try await inner.logs(id: id, since: since) }
+    func inspect(id: String) async throws(EngineError) -> ContainerInspection { try await inner.inspect(id: id) }
 }
 
 /// Counts creates in flight: each takes a few milliseconds, so overlapping ones are seen.
@@ -500,6 +502,8 @@ actor SlowEngine: ContainerEngine {
     func startContainer(id: String) async throws(EngineError) { try await inner.startContainer(id: id) }
     func stopContainer(id: String, timeoutSeconds: Int) async throws(EngineError) { try await inner.stopContainer(id: id, timeoutSeconds: timeoutSeconds) }
     func removeContainer(id: String, force: Bool) async throws(EngineError) { try await inner.removeContainer(id: id, force: force) }
+    func logs(id: String, since: Int) async throws(EngineError) -> [UInt8] { try await inner.logs(id: id, since: since) }
+    func inspect(id: String) async throws(EngineError) -> ContainerInspection { try await inner.inspect(id: id) }
 }
 
 /// A create of one name hangs until its task is cancelled, as a real call waiting on a slow engine does.
@@ -535,4 +539,6 @@ actor BlockingEngine: ContainerEngine {
     func startContainer(id: String) async throws(EngineError) { try await inner.startContainer(id: id) }
     func stopContainer(id: String, timeoutSeconds: Int) async throws(EngineError) { try await inner.stopContainer(id: id, timeoutSeconds: timeoutSeconds) }
     func removeContainer(id: String, force: Bool) async throws(EngineError) { try await inner.removeContainer(id: id, force: force) }
+    func logs(id: String, since: Int) async throws(EngineError) -> [UInt8] { try await inner.logs(id: id, since: since) }
+    func inspect(id: String) async throws(EngineError) -> ContainerInspection { try await inner.inspect(id: id) }
 }

@@ -127,6 +127,80 @@ struct DockerEngineLiveTests {
         }
     }
 
+    /// Creates and starts a container of this run running `script` under `sh -c`, with `restartPolicy`.
+    func runShell(_ name: String, _ script: String, restartPolicy: String = "no") async throws -> String {
+        let spec = ContainerSpec(
+            image: Self.image, command: ["sh", "-c", script], labels: ["berth.test-run": run], restartPolicy: restartPolicy
+        )
+        let id = try await engine.createContainer(name: "berth-\(run)-\(name)", spec: spec)
+        try await engine.startContainer(id: id)
+        return id
+    }
+
+    /// Inspects the container every 100 ms until `done` holds (or 15 s have passed: the last answer).
+    func inspect(_ id: String, until done: (ContainerInspection) -> Bool) async throws -> ContainerInspection {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while true {
+            let inspection = try await engine.inspect(id: id)
+            if done(inspection) || ContinuousClock.now > deadline { return inspection }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    @Test("logs hold stdout and stderr; a time in the future gives nothing; inspect says running, never restarted")
+    func logsAndInspectRunning() async throws {
+        try await withCleanup {
+            let before = Int(Date().timeIntervalSince1970) - 5
+            let id = try await runShell("talker", "echo hello; echo oops >&2; sleep 30")
+            // The shell writes at once, but the engine may need a moment to have it in its log.
+            let deadline = ContinuousClock.now + .seconds(10)
+            var output = ""
+            while !(output.contains("oops") && output.contains("hello")) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                output = String(decoding: try await engine.logs(id: id, since: 0), as: UTF8.self)
+            }
+            #expect(output == "hello\noops\n")
+            #expect(try await engine.logs(id: id, since: before) == Array("hello\noops\n".utf8))
+            #expect(try await engine.logs(id: id, since: Int(Date().timeIntervalSince1970) + 3600) == [])
+
+            let inspection = try await engine.inspect(id: id)
+            #expect(inspection.state == "running" && inspection.isRunning)
+            #expect(inspection.restartCount == 0 && inspection.exitCode == 0 && !inspection.oomKilled)
+            let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+            #expect(inspection.startedAt.hasPrefix("\(year)-") || inspection.startedAt.hasPrefix("\(year - 1)-"), "\(inspection)")
+        }
+    }
+
+    @Test("a container whose process exits 3 is exited with exit code 3, and its output stays readable")
+    func exitedContainer() async throws {
+        try await withCleanup {
+            let id = try await runShell("crasher", "echo bye; exit 3")
+            let inspection = try await inspect(id) { $0.state != "running" && $0.state != "created" }
+            #expect(inspection.state == "exited" && !inspection.isRunning, "\(inspection)")
+            #expect(inspection.exitCode == 3 && inspection.restartCount == 0 && !inspection.oomKilled, "\(inspection)")
+            #expect(try await engine.logs(id: id, since: 0) == Array("bye\n".utf8))
+        }
+    }
+
+    @Test("a container restarted by its on-failure policy counts its restarts")
+    func restartedContainer() async throws {
+        try await withCleanup {
+            let id = try await runShell("restarter", "echo up; sleep 0.2; exit 3", restartPolicy: "on-failure")
+            let inspection = try await inspect(id) { $0.restartCount >= 1 }
+            #expect(inspection.restartCount >= 1, "\(inspection)")
+            #expect(String(decoding: try await engine.logs(id: id, since: 0), as: UTF8.self).hasPrefix("up\nup\n"))
+        }
+    }
+
+    @Test("logs and inspect of an unknown container are the engine's 404")
+    func unknownLogsAndInspect() async throws {
+        let missing = "berth-no-such-\(run)"
+        let logs = await #expect(throws: EngineError.self) { try await engine.logs(id: missing, since: 0) }
+        #expect(logs?.isNotFound == true, "\(String(describing: logs))")
+        let inspection = await #expect(throws: EngineError.self) { try await engine.inspect(id: missing) }
+        #expect(inspection?.isNotFound == true, "\(String(describing: inspection))")
+    }
+
     /// GET /health on the published port; the server may need a moment after start.
     func getHealth(port: Int) async throws -> HTTPResponse {
         let transport = SocketTransport(endpoint: .tcp(host: "127.0.0.1", port: port))

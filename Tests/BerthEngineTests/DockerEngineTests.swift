@@ -158,6 +158,96 @@ import Testing
         #expect(missingID?.description.contains("missing \"Id\" at [0]") == true, "\(String(describing: missingID))")
     }
 
+    /// Podman 4.3's answer for a running container (fields Berth does not read trimmed).
+    static let podmanInspect = """
+        {"Id":"410d8511","Created":"2026-12-01T02:34:48.1Z","Path":"sh","Args":["-c","sleep 30"],
+         "State":{"Status":"running","Running":true,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,
+                  "Pid":16633,"ExitCode":0,"Error":"","StartedAt":"2026-12-01T02:34:48.440015079Z",
+                  "FinishedAt":"0001-01-01T00:00:00Z","Health":{"Status":"","FailingStreak":0,"Log":null}},
+         "Image":"sha256:cc97e837","Name":"/web-1","RestartCount":2,"Mounts":[],"HostConfig":{"RestartPolicy":{"Name":"on-failure"}}}
+        """
+
+    @Test("inspect reads state, restart count, out-of-memory kill, exit code and start time; Podman's \"stopped\" is exited")
+    func decodesInspection() async throws {
+        let transport = ScriptedTransport([
+            Self.json(200, Self.podmanInspect),
+            Self.json(200, #"{"State":{"Status":"exited","OOMKilled":true,"ExitCode":137,"StartedAt":"2026-01-02T03:04:05Z"},"RestartCount":0}"#),
+            Self.json(200, #"{"State":{"Status":"created"}}"#),
+            // Podman, for a moment after the process ended.
+            Self.json(200, #"{"State":{"Status":"stopped","ExitCode":3,"StartedAt":"2026-12-01T02:46:09.515084068Z"},"RestartCount":0}"#),
+        ])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        #expect(try await engine.inspect(id: "web-1") == ContainerInspection(
+            state: "running", restartCount: 2, oomKilled: false, exitCode: 0, startedAt: "2026-12-01T02:34:48.440015079Z"
+        ))
+        #expect(try await engine.inspect(id: "web-2") == ContainerInspection(
+            state: "exited", restartCount: 0, oomKilled: true, exitCode: 137, startedAt: "2026-01-02T03:04:05Z"
+        ))
+        #expect(try await engine.inspect(id: "web-3") == ContainerInspection(state: "created"))
+        #expect(try await engine.inspect(id: "web-4") == ContainerInspection(
+            state: "exited", exitCode: 3, startedAt: "2026-12-01T02:46:09.515084068Z"
+        ))
+        #expect(await transport.requests.map(\.path) == (1...4).map { "/v1.41/containers/web-\($0)/json" })
+    }
+
+    @Test("inspect of an unknown container is the engine's 404; an answer without State is malformed")
+    func inspectErrors() async throws {
+        let transport = ScriptedTransport([
+            Self.json(404, #"{"cause":"no such container","message":"no container with name or ID \"x\" found: no such container","response":404}"#),
+            Self.json(200, #"{"Id":"a","RestartCount":0}"#),
+        ])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        let missing = await #expect(throws: EngineError.self) { try await engine.inspect(id: "x") }
+        #expect(missing?.isNotFound == true)
+        let malformed = await #expect(throws: EngineError.self) { try await engine.inspect(id: "a") }
+        #expect(malformed?.code == .malformedResponse)
+        #expect(malformed?.reason == "cannot read the container's state: missing \"State\"", "\(String(describing: malformed))")
+    }
+
+    /// Podman's answer to a logs request: chunked, with chunk boundaries that cut through frames.
+    static func chunkedLogs(_ stream: [UInt8], chunkSize: Int, contentType: String) -> [UInt8] {
+        var wire = Array("HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+        var index = 0
+        while index < stream.count {
+            let piece = stream[index..<min(index + chunkSize, stream.count)]
+            wire += Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8)
+            index += piece.count
+        }
+        return wire + Array("0\r\n\r\n".utf8)
+    }
+
+    @Test("logs: a chunked multiplexed answer is unchunked by the parser, then demultiplexed", arguments: [1, 3, 8, 4096])
+    func logsThroughParser(chunkSize: Int) async throws {
+        let stream = ContainerLogsTests.frame(1, "hello\n") + ContainerLogsTests.frame(2, "oops\n") + ContainerLogsTests.frame(1, "done\n")
+        let wire = Self.chunkedLogs(stream, chunkSize: chunkSize, contentType: "application/octet-stream")
+        let response = try #require(try HTTPResponseParser.parse(wire, endOfStream: false))
+        let transport = ScriptedTransport([response])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        #expect(try await engine.logs(id: "web-1", since: 1_795_316_186) == Array("hello\noops\ndone\n".utf8))
+        #expect(await transport.requests == [EngineRequests.containerLogs(id: "web-1", since: 1_795_316_186)])
+    }
+
+    @Test("logs: a TTY container's raw answer, an empty one, an unknown container and a broken stream")
+    func logsAnswers() async throws {
+        let tty = try #require(try HTTPResponseParser.parse(
+            Self.chunkedLogs(Array("hello\r\noops\r\n".utf8), chunkSize: 5, contentType: "text/plain; charset=utf-8"), endOfStream: false
+        ))
+        let transport = ScriptedTransport([
+            tty,
+            HTTPResponse(status: 200, headers: [HTTPHeader(name: "Content-Length", value: "0")]),
+            Self.json(404, #"{"message":"no container with name or ID \"x\" found: no such container","response":404}"#),
+            HTTPResponse(status: 200, body: [1, 0, 0, 0, 0, 0, 0, 9, 0x61]),
+        ])
+        let engine = DockerEngine(endpoint: Self.endpoint, transport: transport)
+        #expect(try await engine.logs(id: "tty", since: 0) == Array("hello\r\noops\r\n".utf8))
+        #expect(try await engine.logs(id: "quiet", since: 0) == [])
+        let missing = await #expect(throws: EngineError.self) { try await engine.logs(id: "x", since: 0) }
+        #expect(missing?.isNotFound == true)
+        let broken = await #expect(throws: EngineError.self) { try await engine.logs(id: "b", since: 0) }
+        #expect(broken?.code == .malformedResponse)
+        #expect(broken?.reason == "cannot read the logs: the log stream ends inside a frame of 9 bytes at byte 0")
+    }
+
     @Test("the reason is the failure in a few words, without the endpoint")
     func reasons() {
         #expect(EngineError.unreachable(endpoint: "tcp://h:1", reason: "Connection refused").reason == "Connection refused")

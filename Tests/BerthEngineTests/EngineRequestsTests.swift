@@ -41,6 +41,20 @@ import Testing
         #expect(request.path.hasSuffix("%5B%22k%3Da%20b%2F%C3%BC%22%5D%7D"))
     }
 
+    @Test("logs ask for both outputs since a time, without timestamps; a time before 1970 counts as 0")
+    func logs() {
+        #expect(
+            EngineRequests.containerLogs(id: "a1e4", since: 1_795_316_186)
+                == HTTPRequest(method: "GET", path: "/v1.41/containers/a1e4/logs?stdout=1&stderr=1&since=1795316186&timestamps=0")
+        )
+        #expect(EngineRequests.containerLogs(id: "web 1", since: -5).path == "/v1.41/containers/web%201/logs?stdout=1&stderr=1&since=0&timestamps=0")
+    }
+
+    @Test("inspect is one GET of the container's JSON")
+    func inspect() {
+        #expect(EngineRequests.inspectContainer(id: "dev-web/1") == HTTPRequest(method: "GET", path: "/v1.41/containers/dev-web%2F1/json"))
+    }
+
     @Test("the image list is one GET without a query or body")
     func listImages() {
         #expect(EngineRequests.listImages() == HTTPRequest(method: "GET", path: "/v1.41/images/json"))

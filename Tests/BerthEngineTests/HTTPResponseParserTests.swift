@@ -37,6 +37,48 @@ import Testing
         #expect(try HTTPResponseParser.parse(bytes, endOfStream: false)?.bodyText == #"{"Id":"a"}"#)
     }
 
+    @Test("parsing on with the progress of the shorter bytes gives what a parse from scratch gives, at every prefix")
+    func resumed() throws {
+        let texts = [
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\n1;name=value\r\n,\r\nA ; ext\r\n world and\r\n0\r\nX-Trailer: yes\r\n\r\n",
+            "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\nabc\n0\n\n",
+            "HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\n{\"Id\":\"a\"}",
+        ]
+        for text in texts {
+            let bytes = Array(text.utf8)
+            var progress = HTTPResponseParser.Progress()
+            for end in 0...bytes.count {
+                let prefix = Array(bytes[0..<end])
+                let resumed = try HTTPResponseParser.parse(prefix, endOfStream: false, progress: &progress)
+                #expect(resumed == (try HTTPResponseParser.parse(prefix, endOfStream: false)), "\(text) up to \(end)")
+                #expect((resumed != nil) == (end == bytes.count), "\(text) up to \(end)")
+            }
+        }
+    }
+
+    @Test("a chunked body read in small pieces keeps each chunk once, however the reads cut it")
+    func resumedInPieces() throws {
+        var text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        var expected: [UInt8] = []
+        for index in 0..<300 {
+            let data = String(repeating: Character(UnicodeScalar(UInt8(65 + index % 26))), count: index % 37 + 1)
+            text += String(data.utf8.count, radix: 16) + "\r\n" + data + "\r\n"
+            expected += Array(data.utf8)
+        }
+        let bytes = Array((text + "0\r\n\r\n").utf8)
+        for piece in [1, 2, 7, 64, 4096] {
+            var progress = HTTPResponseParser.Progress()
+            var end = 0
+            var response: HTTPResponse?
+            while response == nil && end < bytes.count {
+                end = min(end + piece, bytes.count)
+                response = try HTTPResponseParser.parse(Array(bytes[0..<end]), endOfStream: false, progress: &progress)
+            }
+            #expect(end == bytes.count && response?.body == expected, "pieces of \(piece)")
+        }
+    }
+
     @Test("a chunked body of several chunks, with extensions and trailers, is joined")
     func chunked() throws {
         let text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"

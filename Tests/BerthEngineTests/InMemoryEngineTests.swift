@@ -160,6 +160,71 @@ import BerthEngine
         #expect(try await engine.listImages().isEmpty)
     }
 
+    @Test("logs are what the test appended, from a time on, and a 404 for an unknown container")
+    func logs() async throws {
+        let engine = InMemoryEngine(clockStart: 1_700_000_000)
+        let id = try await engine.createContainer(name: "web-1", spec: web)
+        await engine.appendLog(ofContainerNamed: "web-1", "starting\n")  // at the clock: the container's creation
+        await engine.appendLog(ofContainerNamed: "web-1", "listening\n", at: 1_700_000_100)
+        await engine.appendLog(ofContainerNamed: "web-1", "oops\n", at: 1_700_000_200)
+        #expect(try await engine.logs(id: id, since: 0) == Array("starting\nlistening\noops\n".utf8))
+        #expect(try await engine.logs(id: "web-1", since: 1_700_000_100) == Array("listening\noops\n".utf8))
+        #expect(try await engine.logs(id: id, since: 1_700_000_201) == [])
+        let missing = await #expect(throws: EngineError.self) { try await engine.logs(id: "nope", since: 0) }
+        #expect(missing?.isNotFound == true)
+        #expect(await engine.calls == ["create web-1", "logs web-1", "logs web-1", "logs web-1", "logs nope"])
+    }
+
+    @Test("logs keep only the last MiB")
+    func logsBounded() async throws {
+        let engine = InMemoryEngine()
+        let id = await engine.seed(name: "web-1", spec: web)
+        let line = String(repeating: "x", count: 1023) + "\n"
+        for _ in 0..<1500 { await engine.appendLog(ofContainerNamed: "web-1", line) }
+        await engine.appendLog(ofContainerNamed: "web-1", "last\n")
+        let output = try await engine.logs(id: id, since: 0)
+        #expect(output.count == ContainerLogs.maximumBytes)
+        #expect(output.suffix(5) == Array("last\n".utf8)[...])
+    }
+
+    @Test("inspect answers from the stored container: created, started, crashed, restarted, killed for memory")
+    func inspect() async throws {
+        let engine = InMemoryEngine(clockStart: 1_700_000_000)
+        let id = try await engine.createContainer(name: "web-1", spec: web)
+        #expect(try await engine.inspect(id: id) == ContainerInspection(state: "created", startedAt: InMemoryEngine.neverStarted))
+        try await engine.startContainer(id: id)
+        let started = try await engine.inspect(id: "web-1")
+        #expect(started == ContainerInspection(state: "running", startedAt: "2023-11-14T22:13:21Z"))
+        #expect(started.isRunning)
+
+        await engine.setExited(ofContainerNamed: "web-1", exitCode: 3)
+        await engine.setRestartCount(ofContainerNamed: "web-1", 4)
+        #expect(try await engine.inspect(id: id) == ContainerInspection(state: "exited", restartCount: 4, exitCode: 3, startedAt: started.startedAt))
+        #expect(await engine.container(named: "web-1")?.status == "Exited (3) Less than a second ago")
+        await engine.setExited(ofContainerNamed: "web-1", exitCode: 137, oomKilled: true)
+        #expect(try await engine.inspect(id: id).oomKilled)
+
+        // A container seeded as running started when it was created.
+        await engine.seed(name: "web-2", spec: web)
+        #expect(try await engine.inspect(id: "web-2").startedAt == "2023-11-14T22:13:21Z")
+        let missing = await #expect(throws: EngineError.self) { try await engine.inspect(id: "nope") }
+        #expect(missing?.isNotFound == true)
+    }
+
+    @Test("logs and inspect fail when told to, after being recorded")
+    func logsAndInspectFaults() async throws {
+        let engine = InMemoryEngine()
+        let id = await engine.seed(name: "web-1", spec: web)
+        let down = EngineError.unreachable(endpoint: InMemoryEngine.endpointName, reason: "Connection refused")
+        await engine.fail(.logs, with: down)
+        await engine.fail(.inspect, with: down, times: 2)
+        await #expect(throws: down) { try await engine.logs(id: id, since: 0) }
+        #expect(try await engine.logs(id: id, since: 0) == [])
+        for _ in 0..<2 { await #expect(throws: down) { try await engine.inspect(id: id) } }
+        #expect(try await engine.inspect(id: id).state == "running")
+        #expect(await engine.calls == ["logs web-1", "logs web-1", "inspect web-1", "inspect web-1", "inspect web-1"])
+    }
+
     @Test("seeded state can change behind Berth's back")
     func setState() async throws {
         let engine = InMemoryEngine()

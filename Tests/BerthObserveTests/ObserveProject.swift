@@ -384,4 +384,14 @@ actor CountingEngine: ContainerEngine {
         calls.append("remove \(id)")
         try await inner.removeContainer(id: id, force: force)
     }
+
+    func logs(id: String, since: Int) async throws(EngineError) -> [UInt8] {
+        calls.append("logs \(id)")
+        return try await inner.logs(id: id, since: since)
+    }
+
+    func inspect(id: String) async throws(EngineError) -> ContainerInspection {
+        calls.append("inspect \(id)")
+        return try await inner.inspect(id: id)
+    }
 }

@@ -232,4 +232,6 @@ actor RenewalGate: ContainerEngine {
         try await world.engine.stopContainer(id: id, timeoutSeconds: timeoutSeconds)
     }
     func removeContainer(id: String, force: Bool) async throws(EngineError) { try await world.engine.removeContainer(id: id, force: force) }
+    func logs(id: String, since: Int) async throws(EngineError) -> [UInt8] { try await world.engine.logs(id: id, since: since) }
+    func inspect(id: String) async throws(EngineError) -> ContainerInspection { try await world.engine.inspect(id: id) }
 }
