@@ -94,7 +94,7 @@ public struct TrafficVerifier: Sendable {
             }
             if inspection.oomKilled { return "\(server.container) was killed for lack of memory" }
             if inspection.state != "running" {
-                return "\(server.container) is \(inspection.state)" + (inspection.exitCode.map { " (exit code \($0))" } ?? "")
+                return "\(server.container) is \(inspection.state) (exit code \(inspection.exitCode))"
             }
             if inspection.restartCount > 0 { return "\(server.container) restarted \(inspection.restartCount) time(s)" }
             guard checkLogs, !patterns.isEmpty else { continue }

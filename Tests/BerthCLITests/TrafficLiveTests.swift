@@ -94,9 +94,10 @@ struct TrafficLiveTests {
             #expect(output.status == 1)
             #expect(output.stderr.contains("verification failed (canary 20%)"), "\(output.stderr)")
             #expect(output.stderr.contains("5xx"), "\(output.stderr)")
-            // Failed requests are bounded by the canary's weight (20%), and there were some.
-            #expect(load.non2xx > 0 && Double(load.non2xx) < 0.2 * Double(load.requests), "\(load)")
-            #expect(load.socketErrors == 0, "\(load)")
+            // Failed requests are bounded by the canary's weight (20%), and there were some. (busybox closes a
+            // CGI's connection after the answer, so wrk also counts read errors on the broken version.)
+            #expect(load.non2xx > 0, "\(load)")
+            #expect(Double(load.non2xx + load.socketErrors) < 0.2 * Double(load.requests), "\(load)")
             #expect(await project.versions(20) == Array(repeating: "1.0.0", count: 20))
             #expect(try await project.containers().map(\.image) == Array(repeating: "localhost/berth-example-web:1.0.0", count: 2))
         }
