@@ -92,3 +92,33 @@ heading "berth releases --env dev --limit 3"
 
 heading "berth notes --env dev (the rollback's)"
 "$berth" notes --env dev --project "$root"
+
+# Traffic: the preview environment runs web behind HAProxy, which Berth starts and drives through its
+# runtime API. A new version gets a quarter of the clients first (a canary), is watched (5xx, response
+# times, its containers, its logs), then takes them all; wrk sends requests through the proxy all along.
+heading "berth apply --env preview --yes (web behind HAProxy on 127.0.0.1:18000)"
+"$berth" apply --env preview --yes --project "$root"
+printf 'http://127.0.0.1:18000/ -> '
+curl -fsS "http://127.0.0.1:18000/" | grep -o 'version [0-9.]*'
+
+heading "A canary release of web 1.1.0 in preview, under load (wrk through the proxy)"
+rm -rf "$scratch/environments" && cp -R "$root/environments" "$scratch/environments"
+sed -i 's#localhost/berth-example-web:1.0.0#localhost/berth-example-web:1.1.0#' "$scratch/environments/base.yaml"
+load=$(mktemp)
+wrk -t2 -c16 -d120s --latency http://127.0.0.1:18000/ >"$load" 2>&1 &
+wrk_pid=$!
+sleep 1
+status=0
+"$berth" apply --env preview --yes --project "$scratch" || status=$?
+sleep 1
+kill -INT "$wrk_pid" 2>/dev/null || true
+wait "$wrk_pid" 2>/dev/null || true
+heading "wrk's summary of that release (loopback, bounded to the deploy)"
+cat "$load"
+if grep -qE 'Non-2xx|Socket errors' "$load"; then die "requests failed during the release"; fi
+echo "(no failed request)"
+rm -f "$load"
+[ "$status" -eq 0 ] || exit "$status"
+
+heading "berth status --env preview"
+"$berth" status --env preview --project "$scratch"

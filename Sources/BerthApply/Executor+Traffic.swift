@@ -1,4 +1,5 @@
 import BerthCore
+import Foundation
 import BerthModel
 import BerthPlan
 import BerthProxy
@@ -105,6 +106,8 @@ extension Executor {
             let output = outcome.output.isEmpty ? "" : ": \(outcome.output.suffix(500))"
             guard !run.mustSucceed else { throw ApplyError("\(action.resource): \(run.argv.joined(separator: " ")) \(failure)\(output)") }
             observer.progress(action, "\(run.argv.joined(separator: " ")) \(failure)\(output) (after the switch: the release stands)")
+        } else if !outcome.output.isEmpty {
+            observer.progress(action, String(outcome.output.suffix(500)).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return .none
     }

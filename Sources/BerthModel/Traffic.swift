@@ -355,7 +355,9 @@ public struct ProxyLayout: Hashable, Sendable, Codable {
 
     /// Identifies the layout: the running proxy reports the hash of the one it loaded.
     public var sha256: String {
-        var lines = ["environment=\(environment)", "kind=\(settings.kind.rawValue)", "listen=\(settings.listen)", "root=\(settings.root)"]
+        // Not the root: the same folder reached by another path (a copy of the project that links its
+        // `.berth`) is the same proxy, and a proxy moved to another root is started there anew.
+        var lines = ["environment=\(environment)", "kind=\(settings.kind.rawValue)", "listen=\(settings.listen)"]
         for backend in backends {
             lines.append([
                 "backend=\(backend.name)", "host=\(backend.host ?? "*")", "path=\(backend.path)", "slots=\(backend.slots)",

@@ -69,7 +69,7 @@ extension PlanBuilder {
             var reasons = replaced.map { old in
                 SpecChange(parts: changedParts(of: key), old: old, wanted: spec, image: service.image.text).reasons
             } ?? ["container \(service.name)-\(replica) is missing"]
-            for config in rewritten { reasons.append("config \(config) rewritten") }
+            if replaced != nil { for config in rewritten { reasons.append("config \(config) rewritten") } }
             if reasons.isEmpty { reasons.append("container \(replaced?.name ?? name) is \(replaced?.state ?? "missing")") }
             let resource = "container:\(service.name)-\(replica)"
             var created = [PlanAction(

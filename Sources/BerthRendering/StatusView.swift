@@ -80,7 +80,9 @@ public struct StatusView: Sendable {
                 out += "  traffic: none\n"
             }
             if let verification = service.verification {
-                out += "  verification (\(verification.stage)): \(verification.state)" + (verification.detail.isEmpty ? "" : ": \(verification.detail)") + "\n"
+                var detail = Substring(verification.detail)
+                if detail.hasPrefix(verification.state + ": ") { detail = detail.dropFirst(verification.state.count + 2) }
+                out += "  verification (\(verification.stage)): \(verification.state)" + (detail.isEmpty ? "" : ": \(detail)") + "\n"
             }
         }
         if !status.drift.isEmpty {

@@ -10,7 +10,7 @@ import BerthTestSupport
         let result = try await BerthProcess.run(["validate"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.map { $0.split(separator: ":").first.map(String.init) ?? "" } == ["dev", "dr", "production", "staging"])
+        #expect(lines.map { $0.split(separator: ":").first.map(String.init) ?? "" } == ["dev", "dr", "preview", "production", "staging"])
         #expect(lines.allSatisfy { $0.contains(": valid (2 services, 1 config, 4 migrations") })
         #expect(result.stderr.isEmpty)
     }
@@ -81,7 +81,7 @@ import BerthTestSupport
     func renderUnknown() async throws {
         let result = try await BerthProcess.run(["render", "--env", "stagin"])
         #expect(result.status == 1)
-        #expect(result.stderr == "error: no environment 'stagin'; did you mean 'staging'? (environments: dev, dr, production, staging)\n")
+        #expect(result.stderr == "error: no environment 'stagin'; did you mean 'staging'? (environments: dev, dr, preview, production, staging)\n")
         #expect(result.stdout.isEmpty)
     }
 
