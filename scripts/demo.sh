@@ -96,29 +96,44 @@ heading "berth notes --env dev (the rollback's)"
 # Traffic: the preview environment runs web behind HAProxy, which Berth starts and drives through its
 # runtime API. A new version gets a quarter of the clients first (a canary), is watched (5xx, response
 # times, its containers, its logs), then takes them all; wrk sends requests through the proxy all along.
+# under_load COMMAND...: runs the command with wrk sending requests through the proxy from before it
+# starts until after it ends (loopback only, 120 s at most), prints wrk's summary, and fails when a
+# request failed. A canary is judged on real clients: without them it waits, and fails as inconclusive.
+under_load() {
+  local load status=0 wrk_pid
+  load=$(mktemp)
+  wrk -t2 -c16 -d120s --latency http://127.0.0.1:18000/ >"$load" 2>&1 &
+  wrk_pid=$!
+  sleep 1
+  "$@" || status=$?
+  sleep 1
+  kill -INT "$wrk_pid" 2>/dev/null || true
+  wait "$wrk_pid" 2>/dev/null || true
+  heading "wrk's summary (through the proxy, during that apply)"
+  cat "$load"
+  if grep -qE 'Non-2xx|Socket errors' "$load"; then rm -f "$load"; die "requests failed during the release"; fi
+  echo "(no failed request)"
+  rm -f "$load"
+  return "$status"
+}
+
 heading "berth apply --env preview --yes (web behind HAProxy on 127.0.0.1:18000)"
-"$berth" apply --env preview --yes --project "$root"
+# The proxy is up once preview has been applied; on the first run nothing listens yet, and the first
+# release is verified on Berth's own requests.
+if curl -fsS -o /dev/null "http://127.0.0.1:18000/health" 2>/dev/null; then
+  under_load "$berth" apply --env preview --yes --project "$root"
+else
+  "$berth" apply --env preview --yes --project "$root"
+fi
 printf 'http://127.0.0.1:18000/ -> '
 curl -fsS "http://127.0.0.1:18000/" | grep -o 'version [0-9.]*'
 
 heading "A canary release of web 1.1.0 in preview, under load (wrk through the proxy)"
 rm -rf "$scratch/environments" && cp -R "$root/environments" "$scratch/environments"
 sed -i 's#localhost/berth-example-web:1.0.0#localhost/berth-example-web:1.1.0#' "$scratch/environments/base.yaml"
-load=$(mktemp)
-wrk -t2 -c16 -d120s --latency http://127.0.0.1:18000/ >"$load" 2>&1 &
-wrk_pid=$!
-sleep 1
-status=0
-"$berth" apply --env preview --yes --project "$scratch" || status=$?
-sleep 1
-kill -INT "$wrk_pid" 2>/dev/null || true
-wait "$wrk_pid" 2>/dev/null || true
-heading "wrk's summary of that release (loopback, bounded to the deploy)"
-cat "$load"
-if grep -qE 'Non-2xx|Socket errors' "$load"; then die "requests failed during the release"; fi
-echo "(no failed request)"
-rm -f "$load"
-[ "$status" -eq 0 ] || exit "$status"
+under_load "$berth" apply --env preview --yes --project "$scratch"
+printf 'http://127.0.0.1:18000/ -> '
+curl -fsS "http://127.0.0.1:18000/" | grep -o 'version [0-9.]*'
 
 heading "berth status --env preview"
 "$berth" status --env preview --project "$scratch"

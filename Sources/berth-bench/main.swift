@@ -172,6 +172,7 @@ func main() async throws {
     guard arguments.count == 2 || (["plan", "parts"].contains(arguments.first) && arguments.count == 1) else {
         print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
         print("       berth-bench pathological [--berth PATH] [--case NAME] [--runs N] [--timeout S] DIR")
+        print("       berth-bench traffic [--runs N] DIR   (HAProxy and wrk on this machine)")
         print("       berth-bench fuzz [--seconds N] [--seed N] [--iterations N] [--replay I] DIR")
         exit(2)
     }
@@ -215,6 +216,9 @@ func main() async throws {
     case "rollback":
         let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
         try await RollbackBenchmark.run(runs: runs, engineHost: engine, directory: project)
+    case "traffic":
+        let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
+        try await TrafficBenchmark.run(runs: runs, engineHost: engine, directory: project)
     case "migrate":
         try MigrateBenchmark.run(migrations: services, runs: runs, directory: project)
     case "backup":
