@@ -27,13 +27,16 @@ public enum HAProxyConfiguration {
             "",
             "defaults",
             "    mode http",
-            "    timeout connect 5s",
+            // Every server is a replica on loopback, where a connection takes well under a millisecond:
+            // one not made in 250 ms lost its SYN, and is retried at once rather than after the kernel's
+            // one-second retransmission (seen here against servers that close each connection).
+            "    timeout connect 250ms",
             "    timeout client 30s",
             "    timeout server 30s",
             "    timeout http-request 10s",
             "    timeout http-keep-alive 10s",
             "    option redispatch",
-            "    retries 2",
+            "    retries 3",
             "    load-server-state-from-file global",
             "    default-server init-addr last,none",
             "",

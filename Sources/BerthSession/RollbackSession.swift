@@ -128,27 +128,30 @@ public struct RollbackSession: Sendable {
         }
         // The exact bits the release ran.
         let recorded = Dictionary(target.manifest.services.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let written = environment
         for index in environment.services.indices {
             if let id = recorded[environment.services[index].name]?.imageID { environment.services[index].image = ImageReference(imageID: id) }
         }
         let pipeline = Pipeline(context)
-        var resolution = try pipeline.resolve(environment)
-
-        // Config files: the bytes the release recorded, from the backups, where today's rendering differs.
-        for file in target.manifest.configs where resolution.desired.configHashes[file.name] != file.sha256 {
-            guard let bytes = configBytes(sha256: file.sha256, in: releases) else {
-                problems.append(
-                    "config \(file.name): the bytes release \(target.number) wrote (\(file.sha256.prefix(12))) are in no backup; it cannot be restored"
-                )
-                continue
+        var (resolution, configProblems) = try prepare(environment, target: target, releases: releases)
+        var observed = try await pipeline.observe(resolution)
+        // A blue-green set kept since the release still runs its exact spec: named by the image as the release
+        // wrote it, those containers are current, and the way back is a switch, with nothing started.
+        let keptSets = environment.services.indices.filter { index in
+            let service = environment.services[index]
+            guard service.traffic != nil, let entry = recorded[service.name] else { return false }
+            return observed.containers.contains {
+                $0.service == service.name && $0.isRunning && $0.specHash == entry.specHash && (entry.imageID ?? $0.imageID) == $0.imageID
             }
-            resolution.renderedConfigs[file.name] = bytes
-            resolution.desired.configHashes[file.name] = file.sha256
-            resolution.desired.maskedConfigs[file.name] = resolution.masked(config: file.name, content: bytes)
         }
+        if !keptSets.isEmpty {
+            for index in keptSets { environment.services[index].image = written.services[index].image }
+            (resolution, configProblems) = try prepare(environment, target: target, releases: releases)
+            observed = try await pipeline.observe(resolution)
+        }
+        problems += configProblems
 
         // The history is planned against the release's migrations: those applied since are undone below.
-        var observed = try await pipeline.observe(resolution)
         let kept = Set(target.manifest.migrations.map(\.version))
         let applied = (observed.migrations ?? []).filter(\.success)
         let since = applied.filter { !kept.contains($0.version) }.sorted { newer, older in
@@ -200,6 +203,28 @@ public struct RollbackSession: Sendable {
     }
 
     /// The bytes of a config file whose content hashed to `sha256`, from the newest config backup that still holds them.
+    /// The environment resolved, with the config bytes the release recorded where today's rendering differs.
+    private func prepare(
+        _ environment: Environment, target: Release, releases: [Release]
+    ) throws(SessionError) -> (DesiredStateResolver.Resolution, [String]) {
+        var problems: [String] = []
+        var resolution = try Pipeline(context).resolve(environment)
+        // Config files: the bytes the release recorded, from the backups, where today's rendering differs.
+        for file in target.manifest.configs where resolution.desired.configHashes[file.name] != file.sha256 {
+            guard let bytes = configBytes(sha256: file.sha256, in: releases) else {
+                problems.append(
+                    "config \(file.name): the bytes release \(target.number) wrote (\(file.sha256.prefix(12))) are in no backup; it cannot be restored"
+                )
+                continue
+            }
+            resolution.renderedConfigs[file.name] = bytes
+            resolution.desired.configHashes[file.name] = file.sha256
+            resolution.desired.maskedConfigs[file.name] = resolution.masked(config: file.name, content: bytes)
+        }
+
+        return (resolution, problems)
+    }
+
     private func configBytes(sha256: String, in releases: [Release]) -> [UInt8]? {
         var bytes: [UInt8]?
         _ = Backups.findConfig(sha256: sha256, in: releases) { backup in

@@ -62,12 +62,12 @@ struct TrafficLiveTests {
             #expect(status.status == 0)
             #expect(status.stdout.contains("passed"), "\(status.stdout)")
 
-            // Back to 1.0.0 within keep: a switch back, nothing started.
-            try project.write(replicas: 2, strategy: "blue-green")
-            let back = try await project.berth(["apply", "--env", "traffic", "--yes"])
+            // berth rollback within keep: a switch back, nothing started.
+            let back = try await project.berth(["rollback", "--env", "traffic", "--yes"])
             #expect(back.status == 0, "\(back.stderr)")
-            #expect(!back.stdout.contains("create "), "\(back.stdout)")
+            #expect(back.stdout.contains("switch") && !back.stdout.contains("create "), "\(back.stdout)")
             #expect(await project.versions(10) == Array(repeating: "1.0.0", count: 10))
+            #expect(try await project.containers().count == 4)
         }
     }
 

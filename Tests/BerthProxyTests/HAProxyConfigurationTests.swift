@@ -27,18 +27,18 @@ import Testing
                 pidfile /srv/berth/proxy/prod/haproxy.pid
                 stats socket /srv/berth/proxy/prod/admin.sock mode 600 level admin expose-fd listeners
                 server-state-file /srv/berth/proxy/prod/servers.state
-                setenv BERTH_LAYOUT 48871f04048462d9ad14a2729cd73d5fb179875bc263c5f0d0b6ba4280c31c24
+                setenv BERTH_LAYOUT 042f72ec17c1fe9d18d2695fdff825d2f03c0c9d6c07e576c2006c2cca1bd61e
                 maxconn 4096
 
             defaults
                 mode http
-                timeout connect 5s
+                timeout connect 250ms
                 timeout client 30s
                 timeout server 30s
                 timeout http-request 10s
                 timeout http-keep-alive 10s
                 option redispatch
-                retries 2
+                retries 3
                 load-server-state-from-file global
                 default-server init-addr last,none
 
