@@ -116,6 +116,25 @@ struct TrafficLiveTests {
         }
     }
 
+    @Test func aReleaseThatLogsAFatalLineIsTakenBack() async throws {
+        try await Self.withProject("tr-log") { project in
+            try project.write()
+            #expect(try await project.berth(["apply", "--env", "traffic", "--yes"]).status == 0)
+            let fatal = #"["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 80 -h /www & sleep 1; echo 'FATAL: cannot reach the payment service'; wait"]"#
+            try project.write(version: "1.1.0", command: fatal, extra: "")
+            try String(contentsOfFile: project.root + "/environments/traffic.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "verify: { window: 3s,", with: "verify: { log_patterns: [\"panic|FATAL\"], window: 3s,")
+                .write(toFile: project.root + "/environments/traffic.yaml", atomically: true, encoding: .utf8)
+            let output = try await project.berth(["apply", "--env", "traffic", "--yes"])
+            #expect(output.status == 1)
+            #expect(output.stderr.contains("logged a line matching 'panic|FATAL': FATAL: cannot reach the payment service"), "\(output.stderr)")
+            #expect(await project.versions(10) == Array(repeating: "1.0.0", count: 10))
+            #expect(try await project.containers().map(\.image) == ["localhost/berth-example-web:1.0.0"])
+            let history = try await project.berth(["history", "--env", "traffic"])
+            #expect(history.stdout.contains("FATAL: cannot reach the payment service"), "\(history.stdout)")
+        }
+    }
+
     @Test func anApplyKilledInTheMiddleOfASwitchIsFinishedByTheNext() async throws {
         try await Self.withProject("tr-kill") { project in
             try project.write()
