@@ -22,7 +22,7 @@ enum TrafficBenchmark {
         mkdir(directory, 0o755)
         mkdir(directory + "/environments", 0o755)
         let file = directory + "/environments/bench.yaml"
-        func write(version: String, routed: Bool) throws {
+        func write(version: String, routed: Bool, round: Int = 0) throws {
             let traffic = routed ? """
                     strategy: blue-green
                     route: { port: 80, drain_timeout: 5s }
@@ -30,6 +30,7 @@ enum TrafficBenchmark {
                     blue_green: { keep: 0s }
                 """ : """
                     strategy: start-first
+                    ports: ["127.0.0.1::80"]
                 """
             let text = """
                 project: \(project)
@@ -43,6 +44,7 @@ enum TrafficBenchmark {
                     image: localhost/berth-example-web:\(version)
                     command: ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"]
                     replicas: 2
+                    environment: { ROUND: "\(round)" }
                     healthcheck: { url: http://localhost:80/health, interval: 200ms, timeout: 200ms, retries: 50 }
                 \(traffic)
 
@@ -87,8 +89,9 @@ enum TrafficBenchmark {
         try write(version: "1.0.0", routed: true)
         _ = try apply()
         var version = "1.1.0"
-        for _ in 0..<runs {
-            try write(version: version, routed: true)
+        for round in 1...max(runs, 1) {
+            // A new spec each round: every release starts new containers (the set kept before goes, keep being 0s).
+            try write(version: version, routed: true, round: round)
             let (total, events) = try apply()
             blueGreen.append(total)
             if let healthy = finished(events, "wait-healthy").max(), let switched = finished(events, "switch").first {
@@ -113,9 +116,9 @@ enum TrafficBenchmark {
         // The same service unrouted: an image-change apply as before (start-first).
         try write(version: version, routed: false)
         _ = try apply()
-        for _ in 0..<runs {
+        for round in 1...max(runs, 1) {
             version = version == "1.1.0" ? "1.0.0" : "1.1.0"
-            try write(version: version, routed: false)
+            try write(version: version, routed: false, round: round)
             unrouted.append(try apply().total)
         }
 

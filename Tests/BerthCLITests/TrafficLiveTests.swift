@@ -35,9 +35,21 @@ struct TrafficLiveTests {
             #expect(first.status == 0, "\(first.stderr)")
             #expect(await project.versions(5) == Array(repeating: "1.0.0", count: 5))
 
+            // A hook after the switch, with the release's facts in its environment.
             try project.write(version: "1.1.0")
+            let announced = project.root + "/announced"
+            try String(contentsOfFile: project.root + "/environments/traffic.yaml", encoding: .utf8)
+                .replacingOccurrences(
+                    of: "    verify:",
+                    with: "    hooks: { after_switch: [[\"sh\", \"-c\", \"echo \\\"$BERTH_SERVICE $BERTH_PREVIOUS_IMAGE -> $BERTH_IMAGE\\\" > \(announced)\"]] }\n    verify:"
+                )
+                .write(toFile: project.root + "/environments/traffic.yaml", atomically: true, encoding: .utf8)
             let (output, load) = try await Self.applyUnderLoad(project)
             #expect(output.status == 0, "\(output.stderr)")
+            #expect(
+                try String(contentsOfFile: announced, encoding: .utf8)
+                    == "web localhost/berth-example-web:1.0.0 -> localhost/berth-example-web:1.1.0\n"
+            )
             #expect(load.requests > 100, "\(load.raw)")
             #expect(load.non2xx == 0 && load.socketErrors == 0, "\(load)")
             #expect(await project.versions(20) == Array(repeating: "1.1.0", count: 20))
