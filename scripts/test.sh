@@ -24,5 +24,15 @@ log "BERTH_TEST_POSTGRES_URL=$BERTH_TEST_POSTGRES_URL"
 
 log "swift build --build-tests"
 swift build --build-tests </dev/null
-log "swift test $*"
-swift test "$@" </dev/null
+if [ "$#" -gt 0 ]; then
+  log "swift test $*"
+  swift test "$@" </dev/null
+else
+  # The releases behind HAProxy run on their own, after the rest: they send thousands of requests a
+  # second through the proxy, and measure that none fails, which other live suites beside them on two
+  # cores would only make noisy.
+  log "swift test --skip TrafficLiveTests"
+  swift test --skip TrafficLiveTests </dev/null
+  log "swift test --filter TrafficLiveTests"
+  swift test --filter TrafficLiveTests </dev/null
+fi

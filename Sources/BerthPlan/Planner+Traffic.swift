@@ -16,6 +16,11 @@ extension PlanBuilder {
     /// The proxy's configuration, when it does not run or runs another layout; nil when it needs nothing.
     mutating func planProxy(rank: Int) {
         guard let layout = ProxyLayout.of(desired.environment) else { return }
+        // A proxy that is there but does not answer is not one to start again, nor one whose server table is known.
+        if let reason = observed.proxy?.unreachable, observed.proxy?.configSHA256 == nil {
+            problems.append("proxy:\(desired.environment.name): the proxy on \(layout.settings.listen) does not answer its runtime API (\(reason)); nothing that moves traffic can be planned")
+            return
+        }
         let observedHash = observed.proxy?.configSHA256
         guard observedHash != layout.sha256 else { return }
         let cause = observedHash == nil

@@ -181,8 +181,7 @@ import Testing
         task.cancel()
         #expect(await task.value == .cancelled(output: "waiting\n"))
         #expect(Self.processes(containing: marker).isEmpty, "\(Self.processes(containing: marker))")
-        // Well before the sleep would have ended (the time includes waiting for a busy pool).
-        #expect(ContinuousClock.now - start < .seconds(9))
+        // Not a timing: a program that was not killed would have ended its sleep and exited 0, not been cancelled.
     }
 
     @Test("runs from the cooperative pool do not hold its threads: six hooks of 2 s all start at once")

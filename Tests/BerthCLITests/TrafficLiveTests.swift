@@ -51,7 +51,7 @@ struct TrafficLiveTests {
                     == "web localhost/berth-example-web:1.0.0 -> localhost/berth-example-web:1.1.0\n"
             )
             #expect(load.requests > 100, "\(load.raw)")
-            #expect(load.non2xx == 0 && load.socketErrors == 0, "\(load)")
+            #expect(load.non2xx == 0 && load.socketErrors == 0, "\(load.raw)\n\(output.stderr)")
             #expect(await project.versions(20) == Array(repeating: "1.1.0", count: 20))
             #expect(try await project.containers().map(\.image) == ["localhost/berth-example-web:1.1.0"])
         }
@@ -64,7 +64,7 @@ struct TrafficLiveTests {
             try project.write(version: "1.1.0", replicas: 2, strategy: "blue-green")
             let (output, load) = try await Self.applyUnderLoad(project)
             #expect(output.status == 0, "\(output.stderr)")
-            #expect(load.requests > 100 && load.non2xx == 0 && load.socketErrors == 0, "\(load)")
+            #expect(load.requests > 100 && load.non2xx == 0 && load.socketErrors == 0, "\(load.raw)\n\(output.stderr)")
             #expect(await project.versions(20) == Array(repeating: "1.1.0", count: 20))
             // The old set is kept, out of rotation, for blue_green.keep.
             let images = try await project.containers().map(\.image).sorted()
@@ -91,7 +91,7 @@ struct TrafficLiveTests {
             let (output, load) = try await Self.applyUnderLoad(project)
             #expect(output.status == 0, "\(output.stderr)")
             #expect(output.stderr.contains("switch route:web@20%"), "\(output.stderr)")
-            #expect(load.requests > 100 && load.non2xx == 0 && load.socketErrors == 0, "\(load)")
+            #expect(load.requests > 100 && load.non2xx == 0 && load.socketErrors == 0, "\(load.raw)\n\(output.stderr)")
             #expect(await project.versions(20) == Array(repeating: "1.1.0", count: 20))
             #expect(try await project.containers().map(\.image) == Array(repeating: "localhost/berth-example-web:1.1.0", count: 2))
         }

@@ -1,15 +1,18 @@
 import Glibc
 import Synchronization
 
-/// Loopback TCP ports nobody listens on, as the OS hands them out; a range of consecutive ones for
-/// a service whose replicas publish `P-Q:80`. Ports handed out once are not handed out again in
-/// this process, so tests running side by side never pick the same.
+/// Loopback TCP ports nobody listens on; a range of consecutive ones for a service whose replicas
+/// publish `P-Q:80`. Ports handed out once are not handed out again in this process, so tests running
+/// side by side never pick the same. They are taken below the kernel's ephemeral range (32768 and up
+/// here): under load (wrk through a proxy opens thousands of connections a second) a port from that
+/// range that was free a moment ago is soon the local end of some outgoing connection.
 public enum FreePorts {
     private static let handedOut = Mutex<Set<Int>>([])
 
     public static func range(count: Int) throws -> ClosedRange<Int> {
         for _ in 0..<200 {
-            guard let first = bind(port: 0), first + count - 1 <= 65535 else { continue }
+            let first = Int.random(in: 20_000...(32_000 - count))
+            guard bind(port: first) != nil else { continue }
             let range = first...(first + count - 1)
             guard range.dropFirst().allSatisfy({ bind(port: $0) != nil }) else { continue }
             let taken = handedOut.withLock { ports -> Bool in

@@ -57,12 +57,12 @@ public final class LoadGenerator: @unchecked Sendable {
 
     public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") }
 
-    /// Starts `wrk -t THREADS -c CONNECTIONS -d SECONDS --latency URL`. Spawned with no signal blocked and
+    /// Starts `wrk -t THREADS -c CONNECTIONS -d SECONDS --timeout 5s --latency URL` (a request slower than 5 s counts as failed). Spawned with no signal blocked and
     /// default dispositions: a test runner's threads block signals, and a child would inherit that and
     /// never see the SIGINT that asks for its summary.
     public init(url: String, connections: Int = 16, threads: Int = 2, seconds: Int = 90) throws {
         output = TemporaryDirectory.make(prefix: "berth-wrk") + "/wrk.out"
-        let arguments = ["/usr/bin/wrk", "-t", "\(threads)", "-c", "\(connections)", "-d", "\(seconds)s", "--latency", url]
+        let arguments = ["/usr/bin/wrk", "-t", "\(threads)", "-c", "\(connections)", "-d", "\(seconds)s", "--timeout", "5s", "--latency", url]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
