@@ -120,6 +120,20 @@ public final class InMemoryStateStore: StateStore {
         }
     }
 
+    public func recordEvent(environment: String, by owner: LockOwner, now: Date, _ action: ActionRecord) throws(StateStoreError) {
+        try call(.recordEvent) { (state) throws(StateStoreError) in
+            let time = Milliseconds.date(Milliseconds.of(now))
+            var action = action
+            action.startedAt = time
+            action.finishedAt = time
+            let record = ApplyRecord(
+                id: 0, environment: environment, startedAt: time, finishedAt: time, status: .succeeded, owner: owner,
+                planFingerprint: "", actions: [action]
+            )
+            _ = state.insert(record, plan: "")
+        }
+    }
+
     // MARK: - Journal
 
     public func beginApply(

@@ -144,6 +144,19 @@ public final class SQLStateStore: StateStore {
         }
     }
 
+    public func recordEvent(environment: String, by owner: LockOwner, now: Date, _ action: ActionRecord) throws(StateStoreError) {
+        try withSession(.recordEvent) { (session) throws(StateStoreError) in
+            let time = Milliseconds.date(Milliseconds.of(now))
+            var action = action
+            action.startedAt = time
+            action.finishedAt = time
+            _ = try session.insertApply(
+                environment: environment, owner: owner, fingerprint: "", plan: "", status: .succeeded, actions: [action],
+                startedAt: time, finishedAt: time
+            )
+        }
+    }
+
     public func lockHolder(environment: String, now: Date) throws(StateStoreError) -> LockHolder? {
         try withSession(.lockHolder) { (session) throws(StateStoreError) -> LockHolder? in
             try session.holder(environment: environment, now: Milliseconds.of(now))

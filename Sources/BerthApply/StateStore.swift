@@ -35,6 +35,10 @@ public protocol StateStore: AnyObject, Sendable {
         -> LockHolder?
     /// The holder whose lease runs past `now`; nil when the lock is free or its lease expired.
     func lockHolder(environment: String, now: Date) throws(StateStoreError) -> LockHolder?
+    /// Records something done to the environment that is not an apply (an approval, an override of a
+    /// deployment window, a forced promotion) as an entry of `history`: one action, its `type` saying
+    /// what (`approve`, `override-window`, `promote`), its `detail` who and why. Never a secret.
+    func recordEvent(environment: String, by owner: LockOwner, now: Date, _ action: ActionRecord) throws(StateStoreError)
 
     // MARK: Journal
 
@@ -166,6 +170,9 @@ public struct ApplyRecord: Hashable, Sendable {
 
     /// Whether this entry records a `berth unlock` (by `owner`) rather than an apply: one action of
     /// type `ActionRecord.forcedUnlockType` on `lock:ENVIRONMENT`, whose detail names the removed holder.
+    /// Whether this entry records an event (`StateStore.recordEvent`) rather than an apply.
+    public var isEvent: Bool { planFingerprint.isEmpty && actions.count == 1 }
+
     public var isForcedUnlock: Bool {
         planFingerprint.isEmpty && actions.count == 1 && actions[0].type == ActionRecord.forcedUnlockType
     }
@@ -221,7 +228,7 @@ public enum StateStoreOperation: String, Hashable, Sendable, CaseIterable, Custo
     case open
     case acquireLock, renewLock, releaseLock, forceUnlock, lockHolder
     case beginApply, updateAction, finishApply, history, unfinishedApplies, markInterrupted, plan
-    case recordRelease, releases, setReleaseStatus
+    case recordRelease, releases, setReleaseStatus, recordEvent
 
     public var description: String { rawValue }
 }

@@ -5,8 +5,19 @@ public struct Database: Hashable, Sendable, Codable {
     public var migrationsDirectory: String
     /// In version order.
     public var migrations: [Migration]
+    /// `migrate_to`: the highest version this environment applies (a promotion writes the version its
+    /// source ran); nil applies every migration in the folder.
+    public var migrateTo: MigrationVersion?
+    /// `refresh.mask`: an SQL file (absolute) run in the same transaction after `refresh-data` restores
+    /// another environment's backup here.
+    public var refreshMask: String?
 
-    public init(location: DatabaseLocation, migrationsDirectory: String, migrations: [Migration]) {
+    public init(
+        location: DatabaseLocation, migrationsDirectory: String, migrations: [Migration], migrateTo: MigrationVersion? = nil,
+        refreshMask: String? = nil
+    ) {
+        self.migrateTo = migrateTo
+        self.refreshMask = refreshMask
         self.location = location
         self.migrationsDirectory = migrationsDirectory
         self.migrations = migrations

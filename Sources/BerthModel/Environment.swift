@@ -19,13 +19,23 @@ public struct Environment: Hashable, Sendable, Codable {
     public var backups: BackupSettings
     /// The proxy in front of the routed services; nil without one.
     public var proxy: ProxySettings?
+    /// When changes are allowed and who approves them; nil: always, by anyone.
+    public var policy: DeploymentPolicy?
+    /// Where releases are promoted from, with the gates they pass.
+    public var promotion: PromotionSettings?
+    /// What `berth parity` leaves out when this environment is compared.
+    public var parity: ParitySettings?
 
     public init(
         name: String, project: String, isProduction: Bool = false,
         engine: EngineSettings, state: StateSettings,
         services: [Service] = [], configs: ConfigSettings, database: Database? = nil, secrets: [Secret] = [],
-        backups: BackupSettings = BackupSettings(root: ""), proxy: ProxySettings? = nil
+        backups: BackupSettings = BackupSettings(root: ""), proxy: ProxySettings? = nil, policy: DeploymentPolicy? = nil,
+        promotion: PromotionSettings? = nil, parity: ParitySettings? = nil
     ) {
+        self.policy = policy
+        self.promotion = promotion
+        self.parity = parity
         self.name = name
         self.project = project
         self.isProduction = isProduction
@@ -58,7 +68,10 @@ extension Environment {
             database: try container.decodeIfPresent(Database.self, forKey: .database),
             secrets: try container.decode([Secret].self, forKey: .secrets),
             backups: try container.decodeIfPresent(BackupSettings.self, forKey: .backups) ?? BackupSettings(root: ""),
-            proxy: try container.decodeIfPresent(ProxySettings.self, forKey: .proxy)
+            proxy: try container.decodeIfPresent(ProxySettings.self, forKey: .proxy),
+            policy: try container.decodeIfPresent(DeploymentPolicy.self, forKey: .policy),
+            promotion: try container.decodeIfPresent(PromotionSettings.self, forKey: .promotion),
+            parity: try container.decodeIfPresent(ParitySettings.self, forKey: .parity)
         )
     }
 }

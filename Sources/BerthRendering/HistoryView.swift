@@ -22,7 +22,7 @@ public struct HistoryView: Sendable {
                     "id": .int(Int(record.id)),
                     "started_at": .string(Self.time(record.startedAt)),
                     "finished_at": record.finishedAt.map { .string(Self.time($0)) } ?? .null,
-                    "status": .string(record.isForcedUnlock ? "unlocked" : record.status.rawValue),
+                    "status": .string(Self.status(record)),
                     "by": .string(record.owner.description),
                     "actions": .array(record.actions.map { action in
                         .object([
@@ -42,18 +42,25 @@ public struct HistoryView: Sendable {
         guard !records.isEmpty else { return "No applies of \(environment) yet.\n" }
         var out = ""
         for record in records {
-            let status = record.isForcedUnlock ? "unlocked" : record.status.rawValue
+            let status = Self.status(record)
             out += "#\(record.id)  \(Self.time(record.startedAt))  \(status)  by \(record.owner)\n"
             for action in record.actions {
                 out += "    \(action.status.rawValue.padding(to: 8)) \(action.type) \(action.resource)"
                 switch action.status {
                 case .failed, .skipped: out += ": \(action.detail)"
-                default: if record.isForcedUnlock { out += ": \(action.detail)" }
+                default: if record.isEvent { out += ": \(action.detail)" }
                 }
                 out += "\n"
             }
         }
         return out
+    }
+
+    /// An apply's status; for an event (`StateStore.recordEvent`), what it was: `unlocked`, `approved`, ...
+    static func status(_ record: ApplyRecord) -> String {
+        if record.isForcedUnlock { return "unlocked" }
+        if record.isEvent, let type = record.actions.first?.type { return type }
+        return record.status.rawValue
     }
 
     static func time(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
