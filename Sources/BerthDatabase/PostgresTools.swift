@@ -28,9 +28,14 @@ public enum PostgresTools {
     /// `psql` running `drops` and then the script in `file` as one transaction: on the first error,
     /// everything is rolled back.
     public static func runArguments(url: String, drops: [String], file: String) -> [String] {
+        runArguments(url: url, drops: drops, files: [file])
+    }
+
+    /// `psql` running `drops` and then each script of `files` in order, all in one transaction.
+    public static func runArguments(url: String, drops: [String], files: [String]) -> [String] {
         var arguments = ["--no-psqlrc", "--quiet", "--no-password", "--single-transaction", "--set=ON_ERROR_STOP=1", "--dbname=\(url)"]
         if !drops.isEmpty { arguments.append("--command=\(drops.joined(separator: "\n"))") }
-        return arguments + ["--file=\(file)"]
+        return arguments + files.map { "--file=\($0)" }
     }
 
     /// The child's environment: the caller's, with the password (when there is one) and a bounded
