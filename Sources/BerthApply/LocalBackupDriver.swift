@@ -171,7 +171,7 @@ public struct LocalBackupDriver: BackupDriver {
         }
         close(fd)
         guard written.succeeded else { throw BackupError("cannot read \(archive): \(written.failure("pg_restore"))") }
-        let ran = try child(psql, PostgresTools.runArguments(url: url, drops: drops, files: [script] + (mask.map { [$0] } ?? [])), password: password).run()
+        let ran = try child(psql, PostgresTools.runArguments(url: url, drops: drops, file: script, mask: mask), password: password).run()
         guard ran.succeeded else {
             throw BackupError("cannot restore \(url) (nothing was changed: it runs in one transaction): \(ran.failure("psql"))")
         }
