@@ -14,8 +14,9 @@ public protocol BackupDriver: Sendable {
     /// Nil when there is nothing to copy (no SQLite file yet).
     func backupDatabase(_ location: DatabaseLocation, password: String?, to path: String) throws(BackupError) -> StoredFile?
     /// Puts the database back as the copy at `path` holds it, in one step: PostgreSQL in one
-    /// transaction, SQLite by an atomic swap of its file.
-    func restoreDatabase(_ location: DatabaseLocation, password: String?, from path: String) throws(BackupError)
+    /// transaction, SQLite by an atomic swap of its file. The SQL file `mask`, when given, runs in
+    /// that same step (PostgreSQL: in the transaction; SQLite: on the copy before the swap).
+    func restoreDatabase(_ location: DatabaseLocation, password: String?, from path: String, mask: String?) throws(BackupError)
     /// Stores `bytes` at `path`; a file already there with the same content is kept as it is.
     func store(_ bytes: [UInt8], at path: String) throws(BackupError) -> StoredFile
     /// The content of a small file (a marker), nil when there is none.
@@ -25,6 +26,13 @@ public protocol BackupDriver: Sendable {
     func exists(_ path: String) -> Bool
     func move(_ path: String, to destination: String) throws(BackupError)
     func remove(_ path: String)
+}
+
+extension BackupDriver {
+    /// The restore of a backup as it was taken, nothing run after it.
+    public func restoreDatabase(_ location: DatabaseLocation, password: String?, from path: String) throws(BackupError) {
+        try restoreDatabase(location, password: password, from: path, mask: nil)
+    }
 }
 
 /// A file as a backup's record names it.
@@ -120,11 +128,12 @@ public final class InMemoryBackups: BackupDriver {
         }
     }
 
-    public func restoreDatabase(_ location: DatabaseLocation, password: String?, from path: String) throws(BackupError) {
+    /// A mask is recorded by appending `masked by PATH` to what the database holds.
+    public func restoreDatabase(_ location: DatabaseLocation, password: String?, from path: String, mask: String?) throws(BackupError) {
         try record(.restoreDatabase, path)
         let restored = state.withLock { state -> Bool in
             guard let content = state.files[path] else { return false }
-            state.databases["\(location)"] = content
+            state.databases["\(location)"] = content + (mask.map { Array("\nmasked by \($0)".utf8) } ?? [])
             return true
         }
         if !restored { throw BackupError("no backup at \(path)") }

@@ -40,16 +40,24 @@ public struct LocalBackupDriver: BackupDriver {
         return stored
     }
 
-    public func restoreDatabase(_ location: DatabaseLocation, password: String?, from path: String) throws(BackupError) {
+    public func restoreDatabase(_ location: DatabaseLocation, password: String?, from path: String, mask: String?) throws(BackupError) {
+        var maskSQL: String?
+        if let mask {
+            do throws(FileSystemError) {
+                maskSQL = String(decoding: try LocalFileSystem().readFile(atPath: mask), as: UTF8.self)
+            } catch {
+                throw BackupError("cannot read the masking file \(error.path): \(error.reason); nothing was restored")
+            }
+        }
         switch location {
         case .sqlite(let database):
             do {
-                try SQLiteBackup.restore(database, from: path)
+                try SQLiteBackup.restore(database, from: path, then: maskSQL)
             } catch {
                 throw BackupError("cannot restore the SQLite database \(database) from \(path): \(error)")
             }
         case .postgres(let url, _):
-            try restore(url, password: password, from: path)
+            try restore(url, password: password, from: path, mask: mask)
         }
     }
 
@@ -133,7 +141,8 @@ public struct LocalBackupDriver: BackupDriver {
 
     /// The archive's SQL (`pg_restore --clean --if-exists`) run by `psql` in one transaction, after
     /// dropping what the database holds that the archive does not (made after the backup).
-    private func restore(_ url: String, password: String?, from archive: String) throws(BackupError) {
+    /// The SQL file `mask`, when given, runs after the script in the same transaction.
+    private func restore(_ url: String, password: String?, from archive: String, mask: String?) throws(BackupError) {
         let restoreTool = try locate("pg_restore", serverMajor: nil)
         let psql = try locate("psql", serverMajor: nil)
         guard let list = try child(restoreTool, PostgresTools.listArguments(archive: archive), password: nil).outputText() else {
@@ -162,7 +171,7 @@ public struct LocalBackupDriver: BackupDriver {
         }
         close(fd)
         guard written.succeeded else { throw BackupError("cannot read \(archive): \(written.failure("pg_restore"))") }
-        let ran = try child(psql, PostgresTools.runArguments(url: url, drops: drops, file: script), password: password).run()
+        let ran = try child(psql, PostgresTools.runArguments(url: url, drops: drops, file: script, mask: mask), password: password).run()
         guard ran.succeeded else {
             throw BackupError("cannot restore \(url) (nothing was changed: it runs in one transaction): \(ran.failure("psql"))")
         }

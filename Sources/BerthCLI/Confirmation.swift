@@ -1,3 +1,4 @@
+import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,5 +18,21 @@ enum Confirmation {
 private extension String {
     func trimmingSpaces() -> String {
         String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\n" }.reversed())
+    }
+}
+
+/// `--yes` and `--lock-timeout`, as the commands that replace a database take them.
+struct DatabaseReplacementOptions: ParsableArguments {
+    @Flag(name: .long, help: "Go on without asking.")
+    var yes = false
+
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for an apply of the environment to finish.", valueName: "seconds"))
+    var lockTimeout = 0
+
+    var lockWait: Duration { .seconds(lockTimeout) }
+
+    /// Nil with `--yes`; otherwise `ask`.
+    func confirm<Target>(_ ask: @escaping @Sendable (Target) async -> String?) -> (@Sendable (Target) async -> String?)? {
+        yes ? nil : ask
     }
 }

@@ -27,10 +27,14 @@ public enum PostgresTools {
 
     /// `psql` running `drops` and then the script in `file` as one transaction: on the first error,
     /// everything is rolled back.
-    public static func runArguments(url: String, drops: [String], file: String) -> [String] {
+    /// `mask`, an SQL file, runs after the script in the same transaction, with the search path the
+    /// script emptied set back to the default (so that the mask names tables as the application does).
+    public static func runArguments(url: String, drops: [String], file: String, mask: String? = nil) -> [String] {
         var arguments = ["--no-psqlrc", "--quiet", "--no-password", "--single-transaction", "--set=ON_ERROR_STOP=1", "--dbname=\(url)"]
         if !drops.isEmpty { arguments.append("--command=\(drops.joined(separator: "\n"))") }
-        return arguments + ["--file=\(file)"]
+        arguments.append("--file=\(file)")
+        if let mask { arguments += ["--command=RESET search_path;", "--file=\(mask)"] }
+        return arguments
     }
 
     /// The child's environment: the caller's, with the password (when there is one) and a bounded

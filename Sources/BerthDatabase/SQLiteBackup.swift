@@ -31,8 +31,9 @@ public enum SQLiteBackup {
     /// (`PRAGMA quick_check`), written beside `path` with the current file's mode (0600 when there is
     /// none), synced, and renamed over it; the old file's `-wal`, `-shm` and `-journal` are removed
     /// just before, since they belong to the old file. A connection that has the old file open keeps
-    /// reading it until it opens the file again: stop the application first.
-    public static func restore(_ path: String, from backup: String) throws(DatabaseError) {
+    /// reading it until it opens the file again: stop the application first. `mask`, when given, is SQL
+    /// run in one transaction on the copy before it is renamed into place: a failure leaves `path` as it was.
+    public static func restore(_ path: String, from backup: String, then mask: String? = nil) throws(DatabaseError) {
         try check(backup)
         let mode = PrivateFile.mode(of: path) ?? 0o600
         let temporary = "\(Paths.directory(of: path))/.\(Paths.fileName(of: path)).berth-restore-\(getpid())"
@@ -53,11 +54,33 @@ public enum SQLiteBackup {
             unlink(temporary)
             throw DatabaseError(.connection, "cannot write beside \(path): \(reason)")
         }
+        if let mask {
+            do throws(DatabaseError) {
+                try run(mask, on: temporary)
+            } catch {
+                for suffix in ["", "-journal", "-wal", "-shm"] { unlink(temporary + suffix) }
+                throw DatabaseError(.invalidArgument, "the masking SQL failed, nothing was restored: \(error)")
+            }
+        }
         for suffix in ["-wal", "-shm", "-journal"] { unlink(path + suffix) }
         do throws(FileSystemError) {
             try PrivateFile.move(temporary, to: path)
         } catch {
             throw DatabaseError(.connection, "cannot put \(backup) in place of \(path): \(error.reason)")
+        }
+    }
+
+    /// `sql` in one transaction on the database at `path`, which is closed (and synced) before it returns.
+    static func run(_ sql: String, on path: String) throws(DatabaseError) {
+        let database = try SQLiteDatabase(path: path)
+        defer { database.close() }
+        try database.begin()
+        do throws(DatabaseError) {
+            try database.execute(sql)
+            try database.commit()
+        } catch {
+            try? database.rollback()
+            throw error
         }
     }
 

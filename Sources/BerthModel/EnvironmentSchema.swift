@@ -219,7 +219,26 @@ public enum EnvironmentSchema {
             .init("url", .string("postgres://USER@HOST:PORT/DB, or sqlite:PATH (relative to the project).", pattern: "^(postgres(ql)?://|sqlite:)")),
             .init("password", .object(secretReference)),
             .init("migrations", .string("The folder of V<version>__<description>.sql files, relative to the environment file (default migrations).")),
+            .init("refresh", .object(databaseRefresh)),
         ]
+    )
+
+    public static let databaseRefresh = ObjectSchema(
+        "What `berth refresh-data` does after it restores another environment's backup into this database.",
+        [.init("mask", .string(
+            "An SQL file, relative to the environment file, run in the same transaction as the restore (to mask personal data)."
+        ))]
+    )
+
+    public static let parity = ObjectSchema(
+        "What `berth parity` leaves out when this environment is compared with another.",
+        [.init("ignore", .array(
+            items: .string(
+                "A kind (service, image, config, migration) or a resource (service:NAME, config:NAME, migration:VERSION).",
+                pattern: "^(image|(service|config|migration)(:.+)?)$"
+            ),
+            description: "Differences expected between the two environments."
+        ))]
     )
 
     public static let secret = ObjectSchema(
@@ -273,6 +292,7 @@ public enum EnvironmentSchema {
             .init("secrets", .map(values: .object(secret), description: "Secrets by name.", keyPattern: namePattern)),
             .init("backups", .object(backups)),
             .init("proxy", .object(proxy)),
+            .init("parity", .object(parity)),
         ]
     )
 }

@@ -25,7 +25,27 @@ public struct RestoreView: Sendable {
         }
     }
 
-    private func describe(_ target: RestoreSession.Target) -> String {
+    func describe(_ target: RestoreSession.Target) -> String {
         "\(target.backup.id) (\(target.backup.resource), \(ByteSize.text(target.backup.size)), taken \(HistoryView.time(target.takenAt)) before release \(target.release))"
+    }
+}
+
+/// What `berth refresh-data` says: the question before, the result after. Never a password.
+public struct RefreshView: Sendable {
+    let restore: RestoreView
+
+    public init(environment: String) {
+        restore = RestoreView(environment: environment)
+    }
+
+    public func question(_ target: RestoreSession.Target, from source: String) -> String {
+        "Restore \(source)'s \(restore.describe(target)) into \(target.database) of \(restore.environment)? What the database holds now is replaced."
+    }
+
+    public func text(_ outcome: RefreshSession.Outcome) -> String? {
+        guard case .refreshed(let target, let source, let mask, let id) = outcome else { return nil }
+        let entry = id.map { " (history entry \($0))" } ?? ""
+        let masked = mask == nil ? "; no database.refresh.mask ran" : ", masked"
+        return "Refreshed \(restore.environment) from \(source): \(restore.describe(target)) into \(target.database)\(masked)\(entry).\n"
     }
 }

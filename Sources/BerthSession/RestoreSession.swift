@@ -61,14 +61,7 @@ public struct RestoreSession: Sendable {
         let pipeline = Pipeline(context)
         let environment = try pipeline.load(options.environment)
         let resolution = try pipeline.resolve(environment)
-        guard let database = environment.database else {
-            throw SessionError("\(environment.name) has no database to restore")
-        }
-        if case .sqlite(let path) = database.location, case .sqlite(path) = environment.state.store {
-            throw SessionError(
-                "the state store of \(environment.name) is its database file \(path): a restore would take Berth's own records back too; give state.url a file of its own"
-            )
-        }
+        let database = try Self.restorableDatabase(environment)
         let key = ApplySession.key(environment)
         let store = try context.stateStore(environment.state.store, resolution.secrets)
         let lock = EnvironmentLock(store: store, key: key, context: context)
@@ -83,6 +76,19 @@ public struct RestoreSession: Sendable {
             let id = try await restore(target, location: database.location, password: password, store: store, key: key)
             return .restored(target, applyID: id)
         }
+    }
+
+    /// The environment's database, refused when it is also the file of Berth's state store.
+    static func restorableDatabase(_ environment: Environment) throws(SessionError) -> Database {
+        guard let database = environment.database else {
+            throw SessionError("\(environment.name) has no database to restore")
+        }
+        if case .sqlite(let path) = database.location, case .sqlite(path) = environment.state.store {
+            throw SessionError(
+                "the state store of \(environment.name) is its database file \(path): a restore would take Berth's own records back too; give state.url a file of its own"
+            )
+        }
+        return database
     }
 
     /// The backup, checked: a database backup of this kind of database, its file there and unchanged.
@@ -109,22 +115,27 @@ public struct RestoreSession: Sendable {
         guard stored.sha256 == backup.sha256, stored.size == backup.size else {
             throw SessionError("\(backup.path) is not the file \(id) recorded (its SHA-256 or size changed); nothing was restored")
         }
-        let name: String =
-            switch location {
-            case .sqlite(let path): path
-            case .postgres(let url, _): url
-            }
-        return Target(backup: backup, release: release.number, takenAt: release.createdAt, database: name)
+        return Target(backup: backup, release: release.number, takenAt: release.createdAt, database: Self.name(of: location))
     }
 
-    /// The restore, recorded in the journal as an entry of one action. Returns the entry's id.
+    /// The database as people name it: its file, or its URL (which never holds a password).
+    static func name(of location: DatabaseLocation) -> String {
+        switch location {
+        case .sqlite(let path): path
+        case .postgres(let url, _): url
+        }
+    }
+
+    /// The restore, recorded in the journal as an entry of one action (`type`, `detail`: a restore's own
+    /// unless given). The SQL file `mask` runs in the same step. Returns the entry's id.
     func restore(
-        _ target: Target, location: DatabaseLocation, password: String?, store: any StateStore, key: String
+        _ target: Target, location: DatabaseLocation, password: String?, store: any StateStore, key: String,
+        type: String = actionType, detail: String? = nil, mask: String? = nil
     ) async throws(SessionError) -> Int64? {
         let context = self.context
         let action = ActionRecord(
-            actionID: "\(Self.actionType):database:\(target.backup.id)", type: Self.actionType, resource: "database:\(target.backup.id)",
-            detail: "restore \(target.backup.id) (taken before release \(target.release)) into \(target.database)"
+            actionID: "\(type):database:\(target.backup.id)", type: type, resource: "database:\(target.backup.id)",
+            detail: detail ?? "restore \(target.backup.id) (taken before release \(target.release)) into \(target.database)"
         )
         let result = await Blocking.run("berth-restore") { () -> Result<Int64?, SessionError> in
             let id: Int64
@@ -136,7 +147,7 @@ public struct RestoreSession: Sendable {
             }
             var failure: BackupError?
             do throws(BackupError) {
-                try context.backups.restoreDatabase(location, password: password, from: target.backup.path)
+                try context.backups.restoreDatabase(location, password: password, from: target.backup.path, mask: mask)
             } catch {
                 failure = error
             }

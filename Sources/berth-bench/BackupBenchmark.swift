@@ -155,7 +155,7 @@ enum BackupBenchmark {
 
         func prepare(folder: String) throws(BackupError) { try host.prepare(folder: folder) }
         func backupDatabase(_ location: DatabaseLocation, password: String?, to path: String) throws(BackupError) -> StoredFile? { nil }
-        func restoreDatabase(_ location: DatabaseLocation, password: String?, from path: String) throws(BackupError) {}
+        func restoreDatabase(_ location: DatabaseLocation, password: String?, from path: String, mask: String?) throws(BackupError) {}
         func store(_ bytes: [UInt8], at path: String) throws(BackupError) -> StoredFile { try host.store(bytes, at: path) }
         func read(_ path: String) -> [UInt8]? { host.read(path) }
         func inspect(_ path: String) -> StoredFile? { host.inspect(path) }

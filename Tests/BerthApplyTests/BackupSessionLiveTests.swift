@@ -98,13 +98,18 @@ import Testing
         var components = server.url
         components.path = "/" + name
         let url = try #require(components.string)
+        let password = server.password ?? ""
+        let world = try Self.postgresWorld(url: url, password: password)
+        try await exercise(world, .postgres(url: url, passwordSecret: "db"), ["db": password], suffix: "dump")
+    }
+
+    /// The default world with its database at `url`, the password in the secret `db`, and the host's backups.
+    static func postgresWorld(url: String, password: String) throws -> SessionWorld {
         let environment = SessionWorld.defaultEnvironment.replacingOccurrences(
             of: "  url: sqlite:.berth/app.sqlite\n", with: "  url: \(url)\n  password: { secret: db }\n"
         ).replacingOccurrences(of: "secrets:\n", with: "secrets:\n  db: { env: SESSION_DB_PASSWORD }\n")
-        let password = server.password ?? ""
-        let world = try SessionWorld(
+        return try SessionWorld(
             environment: environment, variables: ["SESSION_TOKEN": SessionWorld.secret, "SESSION_DB_PASSWORD": password], liveBackups: true
         )
-        try await exercise(world, .postgres(url: url, passwordSecret: "db"), ["db": password], suffix: "dump")
     }
 }

@@ -25,6 +25,9 @@ import BerthDatabase
             "--command=DROP TABLE IF EXISTS \"public\".\"t\" CASCADE;", "--file=/b/x.sql",
         ])
         #expect(PostgresTools.runArguments(url: "u", drops: [], file: "f").last == "--file=f")
+        #expect(PostgresTools.runArguments(url: "u", drops: [], file: "f", mask: "/m.sql").suffix(3) == [
+            "--file=f", "--command=RESET search_path;", "--file=/m.sql",
+        ])
         #expect(PostgresTools.scriptArguments(archive: "/b/r3-database.dump") == ["--clean", "--if-exists", "--file=-", "/b/r3-database.dump"])
     }
 

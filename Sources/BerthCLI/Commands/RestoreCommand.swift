@@ -23,11 +23,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The backup's id, such as r3-database.", valueName: "id"))
     var backup: String
 
-    @Flag(name: .long, help: "Restore without asking.")
-    var yes = false
-
-    @Option(name: .long, help: ArgumentHelp("Seconds to wait for an apply of the environment to finish.", valueName: "seconds"))
-    var lockTimeout = 0
+    @OptionGroup var replacement: DatabaseReplacementOptions
 
     func run() async throws {
         let console = CommandContext.console(global)
@@ -39,7 +35,7 @@ struct RestoreCommand: AsyncParsableCommand {
         let outcome: RestoreSession.Outcome
         do throws(SessionError) {
             outcome = try await RestoreSession(context).run(
-                RestoreSession.Options(environment: env, backup: backup, lockTimeout: .seconds(lockTimeout), confirm: yes ? nil : ask)
+                RestoreSession.Options(environment: env, backup: backup, lockTimeout: replacement.lockWait, confirm: replacement.confirm(ask))
             )
         } catch {
             throw error.report(on: console)
