@@ -43,6 +43,7 @@ struct EnvironmentDecoder {
         let configs = decodeConfigs(fields["configs"], secrets: secretNames, isProduction: isProduction)
         let backups = decodeBackups(fields["backups"], key: fields.keyLocation("backups"), configRoot: configs.root)
         let database = fields["database"].flatMap { decodeDatabase($0, key: fields.keyLocation("database"), secrets: secretNames) }
+        let promotion = decodePromotion(fields["promotion"], key: fields.keyLocation("promotion"))
         var checks = EnvironmentChecks()
         let proxy = fields["proxy"].flatMap { decodeProxy($0, key: fields.keyLocation("proxy"), configRoot: configs.root, &checks) }
         var services: [Service] = []
@@ -73,7 +74,8 @@ struct EnvironmentDecoder {
         guard reader.errorCount == 0, let state, let configs = Optional(configs) else { return nil }
         return Environment(
             name: name, project: project, isProduction: isProduction, engine: engine, state: state,
-            services: services, configs: configs, database: database, secrets: secrets, backups: backups, proxy: proxy
+            services: services, configs: configs, database: database, secrets: secrets, backups: backups, proxy: proxy,
+            promotion: promotion
         )
     }
 
@@ -475,7 +477,8 @@ struct EnvironmentDecoder {
         var scanner = MigrationScanner(context: context, location: place)
         let migrations = scanner.scan(directory)
         reader.add(contentsOf: scanner.diagnostics)
+        let migrateTo = decodeMigrateTo(fields["migrate_to"], migrations: migrations)
         guard let location else { return nil }
-        return Database(location: location, migrationsDirectory: directory, migrations: migrations)
+        return Database(location: location, migrationsDirectory: directory, migrations: migrations, migrateTo: migrateTo)
     }
 }

@@ -219,6 +219,10 @@ public enum EnvironmentSchema {
             .init("url", .string("postgres://USER@HOST:PORT/DB, or sqlite:PATH (relative to the project).", pattern: "^(postgres(ql)?://|sqlite:)")),
             .init("password", .object(secretReference)),
             .init("migrations", .string("The folder of V<version>__<description>.sql files, relative to the environment file (default migrations).")),
+            .init("migrate_to", .string(
+                "The highest migration version applied here; later ones wait (default: all). berth promote writes the version its source ran.",
+                pattern: "^[0-9]+([._][0-9]+)*$"
+            )),
         ]
     )
 
@@ -259,6 +263,15 @@ public enum EnvironmentSchema {
         ]
     )
 
+    public static let promotion = ObjectSchema(
+        "Where this environment's releases come from: berth promote refuses another source, and a release that has not run long enough there.",
+        required: ["from"],
+        [
+            .init("from", .string("The environment whose current release is promoted here.", pattern: namePattern)),
+            .init("soak", .string("How long the source release must have run first (default 0s, at most 90 days).", pattern: durationPattern)),
+        ]
+    )
+
     public static let environment = ObjectSchema(
         "A Berth environment: the desired state of one deployment.",
         [
@@ -273,6 +286,7 @@ public enum EnvironmentSchema {
             .init("secrets", .map(values: .object(secret), description: "Secrets by name.", keyPattern: namePattern)),
             .init("backups", .object(backups)),
             .init("proxy", .object(proxy)),
+            .init("promotion", .object(promotion)),
         ]
     )
 }
