@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import BerthCLI
+import BerthApply
+import BerthTestSupport
+
+/// `berth promote` on the doubles: dev's releases are promoted into staging's file (which writes its
+/// images) and preview's (which inherits them from staging through `extends:`).
+extension CommandsOnDoublesTests {
+    /// dev applied twice (release 2 runs web 1.1.0 and migrations 1 and 2); staging promoted from dev after
+    /// a soak of 1h; preview extends staging.
+    func promotionWorld() async throws -> SessionWorld {
+        let world = try SessionWorld()
+        try world.write(
+            "environments/staging.yaml",
+            "# Staging.\n" + SessionWorld.defaultEnvironment.replacing("18080", with: "18090") + "\npromotion: { from: dev, soak: 1h }\n"
+        )
+        try world.write("environments/preview.yaml", "extends: staging\n\nservices:\n  web:\n    replicas: 1  # one is enough\n")
+        #expect(await berth(["apply", "--env", "dev", "--yes"], world).status == 0)
+        try await secondRelease(world)
+        let second = await berth(["apply", "--env", "dev", "--yes"], world)
+        #expect(second.status == 0, "\(second.stderr)")
+        return world
+    }
+
+    func file(_ world: SessionWorld, _ name: String) throws -> String {
+        try String(contentsOfFile: world.root + "/environments/\(name).yaml", encoding: .utf8)
+    }
+
+    @Test("promote shows the diff of the destination's file, writes it with --write, and a second run has nothing to promote")
+    func promoteWrites() async throws {
+        let world = try await promotionWorld()
+        world.clock.advance(by: .seconds(3_600))
+        let before = try file(world, "staging")
+        let shown = await berth(["promote", "--from", "dev", "--to", "staging"], world)
+        #expect(shown.status == 2, "\(shown.stderr)")
+        #expect(shown.stdout.contains("-    image: localhost/web:1.0.0\n+    image: \(Self.newImage)\n"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("+  migrate_to: 2\n"), "\(shown.stdout)")
+        #expect(try file(world, "staging") == before, "without --write nothing is written")
+
+        let report = try json(await berth(["promote", "--from", "dev", "--to", "staging", "--write", "--json"], world).stdout)
+        #expect(report["release"] as? Int == 2 && report["written"] as? Bool == true && report["from"] as? String == "dev")
+        let changes = try #require(report["changes"] as? [[String: Any]])
+        #expect(changes.first?["service"] as? String == "web" && changes.first?["after"] as? String == Self.newImage)
+        #expect(changes.last?["migrate_to"] as? Bool == true && changes.last?["after"] as? String == "2")
+        #expect(!(report["diff"] as? [String] ?? []).joined().contains(SessionWorld.secret))
+        let expected = before.replacing("image: localhost/web:1.0.0", with: "image: \(Self.newImage)")
+            .replacing("\ndatabase:\n", with: "\ndatabase:\n  migrate_to: 2\n")
+        let written = try file(world, "staging")
+        #expect(written == expected, "\(written)")
+        #expect(await berth(["validate"], world).status == 0)
+
+        let again = await berth(["promote", "--from", "dev", "--to", "staging", "--write"], world)
+        #expect(again.status == 0 && again.stdout.contains("nothing to promote"), "\(again.stdout)\(again.stderr)")
+    }
+
+    @Test("an image inherited through extends becomes an override in the destination's file; the base file is not edited")
+    func promoteOverride() async throws {
+        let world = try await promotionWorld()
+        world.clock.advance(by: .seconds(3_600))
+        let staging = try file(world, "staging")
+        let result = await berth(["promote", "--from", "dev", "--to", "preview", "--write"], world)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(try file(world, "staging") == staging)
+        #expect(try file(world, "preview") == """
+            extends: staging
+
+            services:
+              web:
+                image: \(Self.newImage)
+                replicas: 1  # one is enough
+            database:
+              migrate_to: 2
+
+            """)
+    }
+
+    @Test("the gates refuse another source and a release that has not soaked (saying when it will); --force --reason is recorded")
+    func promoteGates() async throws {
+        let world = try await promotionWorld()
+        let early = await berth(["promote", "--from", "dev", "--to", "staging"], world)
+        #expect(early.status == 1)
+        #expect(early.stderr.contains("gate soak: release 2 of dev has run "), "\(early.stderr)")
+        #expect(early.stderr.contains("soak; it passes at 20"), "\(early.stderr)")
+
+        let wrongSource = await berth(["promote", "--from", "preview", "--to", "staging"], world)
+        #expect(wrongSource.status == 1)
+
+        let old = await berth(["promote", "--from", "dev", "--to", "preview", "--release", "1"], world)
+        #expect(old.status == 1 && old.stderr.contains("gate current: release 1 of dev is not its current release (2 is)"), "\(old.stderr)")
+
+        #expect(await berth(["promote", "--from", "dev", "--to", "staging", "--force"], world).status == 64)
+
+        let forced = await berth(["promote", "--from", "dev", "--to", "staging", "--write", "--force", "--reason", "hotfix for the checkout"], world)
+        #expect(forced.status == 2, "\(forced.stderr)")
+        #expect(forced.stderr.contains("overridden: gate soak"))
+        for key in ["shop/staging", "shop/dev"] {
+            let event = try world.store.history(environment: key, limit: 10).flatMap(\.actions).first { $0.type == "promote" }
+            #expect(event?.detail.contains("forced promotion of release 2 of dev to staging by tester: hotfix for the checkout (overridden: gate soak)") == true, "\(key)")
+        }
+    }
+}
