@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import BerthCLI
 import BerthApply
+import BerthModel
 import BerthTestSupport
 
 /// `berth promote` on the doubles: dev's releases are promoted into staging's file (which writes its
@@ -98,5 +99,40 @@ extension CommandsOnDoublesTests {
             let event = try world.store.history(environment: key, limit: 10).flatMap(\.actions).first { $0.type == "promote" }
             #expect(event?.detail.contains("forced promotion of release 2 of dev to staging by tester: hotfix for the checkout (overridden: gate soak)") == true, "\(key)")
         }
+    }
+}
+
+extension CommandsOnDoublesTests {
+    @Test("on the example project, staging's release promoted into production adds only the lines of the override and migrate_to")
+    func promoteExample() async throws {
+        let world = try SessionWorld()
+        let environments = world.root + "/environments"
+        try FileManager.default.removeItem(atPath: environments)
+        try FileManager.default.copyItem(atPath: BerthProcess.packageRoot + "/environments", toPath: environments)
+        let web = "localhost/berth-example-web:1.1.0"
+        let manifest = ReleaseManifest(
+            services: [
+                .init(name: "web", image: web, imageID: "sha256:2", specHash: "a", replicas: 2),
+                .init(name: "worker", image: "localhost/berth-example-worker:1.0.0", imageID: "sha256:3", specHash: "b", replicas: 1),
+            ],
+            configs: [],
+            migrations: ["1", "2", "3"].map { ReleaseManifest.Migration(version: $0, description: "", checksum: "") }
+        )
+        _ = try world.store.recordRelease(
+            environment: "shop/staging",
+            Release(number: 1, digest: manifest.digest, createdAt: world.clock.now, by: "tester", status: .current, manifest: manifest)
+        )
+        let before = try file(world, "production")
+        #expect(await berth(["promote", "--from", "staging", "--to", "production"], world).status == 1, "the soak of an hour")
+        world.clock.advance(by: .seconds(3_601))
+        let result = await berth(["promote", "--from", "staging", "--to", "production", "--write"], world)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stdout.contains("services.web.image: localhost/berth-example-web:1.0.0 -> \(web)"), "\(result.stdout)")
+        #expect(try file(world, "production") == before
+            .replacing("  web:\n    replicas: 3\n", with: "  web:\n    image: \(web)\n    replicas: 3\n")
+            .replacing("\ndatabase:\n", with: "\ndatabase:\n  migrate_to: 3\n"))
+        #expect(try file(world, "base") == String(contentsOfFile: BerthProcess.packageRoot + "/environments/base.yaml", encoding: .utf8))
+        let validated = await berth(["validate"], world)
+        #expect(validated.status == 0, "\(validated.stderr)")
     }
 }
