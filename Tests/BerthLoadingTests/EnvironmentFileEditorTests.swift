@@ -88,8 +88,11 @@ import BerthLoading
         #expect(try edited(once, edits) == once)
     }
 
-    @Test("what cannot be edited surely is refused: a flow mapping in the way, a block scalar")
+    @Test("what cannot be edited surely is refused: a flow mapping in the way, a block scalar, an alias")
     func refused() {
+        #expect(throws: ValueError.self) {
+            try edited("services:\n  web:\n    image: &image x:1\n  worker:\n    image: *image\n", [.init(["services", "worker", "image"], "x:2")])
+        }
         #expect(throws: ValueError.self) {
             try edited("services:\n  web: { replicas: 2 }\n", [.init(["services", "web", "image"], "x:1")])
         }
