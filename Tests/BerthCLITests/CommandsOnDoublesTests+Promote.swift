@@ -50,6 +50,9 @@ extension CommandsOnDoublesTests {
         let written = try file(world, "staging")
         #expect(written == expected, "\(written)")
         #expect(await berth(["validate"], world).status == 0)
+        let rendered = try json(await berth(["render", "--env", "staging", "--json"], world).stdout)
+        #expect((rendered["database"] as? [String: Any])?["migrate_to"] as? String == "2")
+        #expect((rendered["promotion"] as? [String: Any])?["soak"] as? String == "1h")
 
         let again = await berth(["promote", "--from", "dev", "--to", "staging", "--write"], world)
         #expect(again.status == 0 && again.stdout.contains("nothing to promote"), "\(again.stdout)\(again.stderr)")
@@ -91,6 +94,9 @@ extension CommandsOnDoublesTests {
         #expect(old.status == 1 && old.stderr.contains("gate current: release 1 of dev is not its current release (2 is)"), "\(old.stderr)")
 
         #expect(await berth(["promote", "--from", "dev", "--to", "staging", "--force"], world).status == 64)
+        #expect(await berth(["promote", "--from", "dev", "--to", "staging", "--reason", "why"], world).status == 64)
+        let unknown = await berth(["promote", "--from", "qa", "--to", "staging"], world)
+        #expect(unknown.status == 1 && unknown.stderr.contains("there is no environment 'qa'"), "\(unknown.stderr)")
 
         let forced = await berth(["promote", "--from", "dev", "--to", "staging", "--write", "--force", "--reason", "hotfix for the checkout"], world)
         #expect(forced.status == 2, "\(forced.stderr)")
