@@ -86,7 +86,7 @@ public struct PromoteSession: Sendable {
                     ?? "\(options.from) has no current release to promote; berth releases --env \(options.from) lists them"
             )
         }
-        let refusals = gates(release, current: current, destination: destination, from: options.from)
+        let refusals = gates(release, current: current, destination: destination, from: options.from, known: Set(names))
         guard refusals.isEmpty || options.forceReason != nil else {
             throw SessionError(refusals + ["--force --reason TEXT promotes it anyway, recorded in the history"])
         }
@@ -127,11 +127,12 @@ public struct PromoteSession: Sendable {
     }
 
     /// Why the release may not be promoted, one line a gate; empty when it may.
-    func gates(_ release: Release, current: Release?, destination: Environment, from: String) -> [String] {
+    func gates(_ release: Release, current: Release?, destination: Environment, from: String, known: Set<String>) -> [String] {
         var refusals: [String] = []
         let name = "release \(release.number) of \(from)"
         if let promotion = destination.promotion, promotion.from != from {
-            refusals.append("gate source: \(destination.name) is promoted from \(promotion.from) (promotion.from), not from \(from)")
+            let missing = known.contains(promotion.from) ? "" : ", an environment the project does not have"
+            refusals.append("gate source: \(destination.name) is promoted from \(promotion.from) (promotion.from\(missing)), not from \(from)")
         }
         switch release.status {
         case .failed: refusals.append("gate succeeded: \(name) failed")

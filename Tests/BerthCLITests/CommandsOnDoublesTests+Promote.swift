@@ -87,16 +87,18 @@ extension CommandsOnDoublesTests {
         #expect(early.stderr.contains("gate soak: release 2 of dev has run "), "\(early.stderr)")
         #expect(early.stderr.contains("soak; it passes at 20"), "\(early.stderr)")
 
-        let wrongSource = await berth(["promote", "--from", "preview", "--to", "staging"], world)
+        try world.write("environments/qa.yaml", "extends: staging\npromotion: { from: preview }\n")
+        let wrongSource = await berth(["promote", "--from", "dev", "--to", "qa"], world)
         #expect(wrongSource.status == 1)
+        #expect(wrongSource.stderr.contains("gate source: qa is promoted from preview (promotion.from), not from dev"), "\(wrongSource.stderr)")
 
         let old = await berth(["promote", "--from", "dev", "--to", "preview", "--release", "1"], world)
         #expect(old.status == 1 && old.stderr.contains("gate current: release 1 of dev is not its current release (2 is)"), "\(old.stderr)")
 
         #expect(await berth(["promote", "--from", "dev", "--to", "staging", "--force"], world).status == 64)
         #expect(await berth(["promote", "--from", "dev", "--to", "staging", "--reason", "why"], world).status == 64)
-        let unknown = await berth(["promote", "--from", "qa", "--to", "staging"], world)
-        #expect(unknown.status == 1 && unknown.stderr.contains("there is no environment 'qa'"), "\(unknown.stderr)")
+        let unknown = await berth(["promote", "--from", "uat", "--to", "staging"], world)
+        #expect(unknown.status == 1 && unknown.stderr.contains("there is no environment 'uat'"), "\(unknown.stderr)")
 
         let forced = await berth(["promote", "--from", "dev", "--to", "staging", "--write", "--force", "--reason", "hotfix for the checkout"], world)
         #expect(forced.status == 2, "\(forced.stderr)")
