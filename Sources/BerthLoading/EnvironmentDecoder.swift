@@ -44,6 +44,7 @@ struct EnvironmentDecoder {
         let backups = decodeBackups(fields["backups"], key: fields.keyLocation("backups"), configRoot: configs.root)
         let database = fields["database"].flatMap { decodeDatabase($0, key: fields.keyLocation("database"), secrets: secretNames) }
         let parity = decodeParity(fields["parity"], key: fields.keyLocation("parity"))
+        let promotion = decodePromotion(fields["promotion"], key: fields.keyLocation("promotion"))
         var checks = EnvironmentChecks()
         let proxy = fields["proxy"].flatMap { decodeProxy($0, key: fields.keyLocation("proxy"), configRoot: configs.root, &checks) }
         var services: [Service] = []
@@ -75,7 +76,7 @@ struct EnvironmentDecoder {
         return Environment(
             name: name, project: project, isProduction: isProduction, engine: engine, state: state,
             services: services, configs: configs, database: database, secrets: secrets, backups: backups, proxy: proxy,
-            parity: parity
+            promotion: promotion, parity: parity
         )
     }
 
@@ -478,7 +479,8 @@ struct EnvironmentDecoder {
         let migrations = scanner.scan(directory)
         reader.add(contentsOf: scanner.diagnostics)
         let mask = decodeRefreshMask(fields["refresh"], key: fields.keyLocation("refresh"))
+        let migrateTo = decodeMigrateTo(fields["migrate_to"], migrations: migrations)
         guard let location else { return nil }
-        return Database(location: location, migrationsDirectory: directory, migrations: migrations, refreshMask: mask)
+        return Database(location: location, migrationsDirectory: directory, migrations: migrations, migrateTo: migrateTo, refreshMask: mask)
     }
 }

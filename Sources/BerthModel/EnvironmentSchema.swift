@@ -220,6 +220,10 @@ public enum EnvironmentSchema {
             .init("password", .object(secretReference)),
             .init("migrations", .string("The folder of V<version>__<description>.sql files, relative to the environment file (default migrations).")),
             .init("refresh", .object(databaseRefresh)),
+            .init("migrate_to", .string(
+                "The highest migration version applied here; later ones wait (default: all). berth promote writes the version its source ran.",
+                pattern: "^[0-9]+([._][0-9]+)*$"
+            )),
         ]
     )
 
@@ -278,6 +282,15 @@ public enum EnvironmentSchema {
         ]
     )
 
+    public static let promotion = ObjectSchema(
+        "Where this environment's releases come from: berth promote refuses another source, and a release that has not run long enough there.",
+        required: ["from"],
+        [
+            .init("from", .string("The environment whose current release is promoted here.", pattern: namePattern)),
+            .init("soak", .string("How long the source release must have run first (default 0s, at most 90 days).", pattern: durationPattern)),
+        ]
+    )
+
     public static let environment = ObjectSchema(
         "A Berth environment: the desired state of one deployment.",
         [
@@ -293,6 +306,7 @@ public enum EnvironmentSchema {
             .init("backups", .object(backups)),
             .init("proxy", .object(proxy)),
             .init("parity", .object(parity)),
+            .init("promotion", .object(promotion)),
         ]
     )
 }

@@ -34,11 +34,14 @@ public enum Comparison {
             }
             for migration in database.migrations {
                 let checksum = desired.migrationChecksums[migration.version.text] ?? ""
+                // Above `migrate_to`, a migration waits: not pending, not drift; one applied is still checked.
+                let waits = database.migrateTo.map { migration.version > $0 } ?? false
                 guard let row = applied[migration.version.parts] else {
-                    findings.append(.migrationPending(migration, failedBefore: false))
+                    if !waits { findings.append(.migrationPending(migration, failedBefore: false)) }
                     continue
                 }
                 if !row.success {
+                    if waits { continue }
                     findings.append(.migrationPending(migration, failedBefore: true))
                 } else if row.checksum != checksum {
                     findings.append(.migrationChecksum(migration, recorded: row.checksum, actual: checksum))

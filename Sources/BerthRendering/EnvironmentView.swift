@@ -44,6 +44,7 @@ public struct EnvironmentView: Sendable {
                     "ports": .string("\(proxy.ports.lowerBound)-\(proxy.ports.upperBound)"),
                 ])
             },
+            "promotion": env.promotion.map { .object(["from": .string($0.from), "soak": .string($0.soak.description)]) },
         ])
     }
 
@@ -158,6 +159,7 @@ public struct EnvironmentView: Sendable {
         var members: [JSONValue.Member] = [.init("url", .string(url(database.location)))]
         if case .postgres(_, .some) = database.location { members.append(.init("password", .string(Self.sensitive))) }
         members.append(.init("migrations", .string(path(database.migrationsDirectory))))
+        if let migrateTo = database.migrateTo { members.append(.init("migrate_to", .string(migrateTo.text))) }
         members.append(.init("versions", .array(database.migrations.map { migration in
             .object([
                 "version": .string(migration.version.text),

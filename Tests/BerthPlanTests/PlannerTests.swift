@@ -293,6 +293,24 @@ import BerthPlan
         ])
     }
 
+    @Test("with migrate_to, a migration above it is neither planned nor drift; those up to it are")
+    func migrateTo() {
+        var environment = PlanFixtures.environment()
+        environment.database?.migrateTo = MigrationVersion("1")
+        let desired = PlanFixtures.desired(environment)
+        var observed = PlanFixtures.converged(desired)
+        observed.migrations = []
+        #expect(lines(desired, observed) == ["migrate migration:1: V1__init.sql is pending"])
+
+        observed = PlanFixtures.converged(desired)
+        observed.migrations?.removeAll { $0.version == "2" }
+        #expect(lines(desired, observed).isEmpty)
+        #expect(Drift.detect(desired: desired, observed: observed).isEmpty)
+
+        observed.migrations?.append(AppliedMigration(version: "2", description: "more", checksum: "x", appliedAt: "", success: false))
+        #expect(lines(desired, observed).isEmpty, "a failed migration above migrate_to waits too")
+    }
+
     @Test("neither the plan nor its fingerprint depends on the order the engine listed containers in")
     func deterministic() {
         let before = PlanFixtures.desired()
