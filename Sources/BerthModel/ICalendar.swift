@@ -59,8 +59,7 @@ public enum ICalendar {
         var number = 0
         for raw in physicalLines(text) {
             number += 1
-            var physical = Substring(raw)
-            if physical.last == "\r" { physical.removeLast() }
+            let physical = raw
             if let first = physical.first, first == " " || first == "\t" {
                 guard current != nil else { throw ParseError(line: number, message: "a continuation line with no line before it") }
                 current?.text += physical.dropFirst()
@@ -73,9 +72,11 @@ public enum ICalendar {
         return result
     }
 
-    /// Lines ended by LF or CRLF (one `Character` in Swift, so both are separators).
+    /// Lines ended by LF or CRLF, without their CR; split as bytes, since CRLF is one `Character`.
     static func physicalLines(_ text: String) -> [Substring] {
-        text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+            Substring(line.last == 0x0D ? line.dropLast() : line)
+        }
     }
 
     /// `NAME;PARAM=VALUE;...:VALUE`; a colon inside a quoted parameter value does not end the parameters.

@@ -87,7 +87,7 @@ public struct Holiday: Hashable, Sendable, Codable {
     /// Whether `date` falls on one of its occurrences.
     public func covers(_ date: LocalDate) -> Bool {
         let target = date.dayNumber
-        guard yearly else { return (start.dayNumber..<start.dayNumber + days).contains(target) }
+        guard yearly, date.year >= start.year else { return (start.dayNumber..<start.dayNumber + days).contains(target) }
         // An occurrence lasts at most 366 days, so only the occurrences that start this year or the two before can cover it.
         for year in max(start.year, date.year - 2)...date.year {
             if let lastYear, year > lastYear { break }
