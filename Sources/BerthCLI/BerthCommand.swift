@@ -13,7 +13,7 @@ public struct BerthCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ValidateCommand.self, RenderCommand.self, SchemaCommand.self, PlanCommand.self, DriftCommand.self, StatusCommand.self, ApplyCommand.self, HistoryCommand.self, ReleasesCommand.self, RollbackCommand.self,
-            NotesCommand.self, RestoreCommand.self, UnlockCommand.self,
+            NotesCommand.self, RestoreCommand.self, UnlockCommand.self, WindowCommand.self, ApproveCommand.self,
         ]
     )
 

@@ -98,3 +98,38 @@ public struct DeploymentCalendar: Sendable {
         return nil
     }
 }
+
+extension DeploymentCalendar {
+    /// `2026-03-09 09:00 Europe/Paris (08:00 UTC)`: a time as the policy's people read it, and in UTC.
+    public func localAndUTC(_ date: Date) -> String {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(secondsFromGMT: 0) ?? timeZone
+        let local = Self.text(calendar, date)
+        let universal = Self.text(utc, date)
+        if timeZone.identifier == "UTC" || timeZone.identifier == "GMT" { return "\(universal) UTC" }
+        let sameDay = local.prefix(10) == universal.prefix(10)
+        return "\(local) \(timeZone.identifier) (\(sameDay ? String(universal.dropFirst(11)) : universal) UTC)"
+    }
+
+    /// `YYYY-MM-DD HH:MM` in `calendar`'s time zone.
+    static func text(_ calendar: Calendar, _ date: Date) -> String {
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let day = LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
+        func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
+        return "\(day) \(two(parts.hour)):\(two(parts.minute))"
+    }
+
+    /// What decided a closed window, for people: `the deny window friday-evening`, `the freeze year-end
+    /// (closing the books)`, `the holiday Labour Day`, or that it is outside every allow window.
+    public func reason(_ decision: WindowDecision) -> String {
+        guard let name = decision.window else {
+            let allows = policy.windows.filter { $0.kind == .allow }.map(\.name)
+            return decision.open ? "no window restricts changes" : "outside the allow windows (\(allows.joined(separator: ", ")))"
+        }
+        if let window = policy.windows.first(where: { $0.name == name }) { return "the \(window.kind.rawValue) window \(name)" }
+        if let freeze = policy.freezes.first(where: { $0.name == name }) {
+            return "the freeze \(name)" + (freeze.reason.isEmpty ? "" : " (\(freeze.reason))")
+        }
+        return "the holiday \(name)"
+    }
+}
