@@ -78,6 +78,27 @@ extension CommandsOnDoublesTests {
         #expect(!(await berth(["history", "--env", "dev", "--json"], world)).stdout.contains(SessionWorld.secret))
     }
 
+    @Test("with rollback: denied, rollback in a closed window needs --override-window, and is recorded")
+    func rollbackDenied() async throws {
+        let world = try SessionWorld(environment: Self.fridaysClosed + "\n  rollback: denied\n")
+        let override = ["--override-window", "--reason", "release day"]
+        #expect(await berth(["apply", "--env", "dev", "--yes"] + override, world).status == 0)
+        try await secondRelease(world, undo: true)
+        #expect(await berth(["apply", "--env", "dev", "--yes"] + override, world).status == 0)
+
+        let refused = await berth(["rollback", "--env", "dev", "--yes"], world)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("dev is closed for changes: the deny window no-fridays"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("berth rollback --override-window --reason TEXT"), "\(refused.stderr)")
+        #expect(await berth(["rollback", "--env", "dev", "--yes", "--override-window"], world).status == 64)
+
+        let back = await berth(["rollback", "--env", "dev", "--yes", "--override-window", "--reason", "checkout broken"], world)
+        #expect(back.status == 0, "\(back.stderr)")
+        let details = try world.store.history(environment: "shop/dev", limit: 20).filter(\.isEvent).compactMap(\.actions.first?.detail)
+        #expect(details.first == "rollback in a closed window (the deny window no-fridays) by tester@test-host: checkout broken")
+        #expect(details.count == 3)
+    }
+
     @Test("rollback runs in a closed window unless rollback: denied; the gate is one call for every command")
     func rollbackGate() throws {
         let policy = DeploymentPolicy(windows: [DeploymentWindow(name: "never", kind: .deny, days: Weekday.allCases, startMinute: 0, endMinute: 1440)])
