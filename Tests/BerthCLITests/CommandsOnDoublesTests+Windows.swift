@@ -120,7 +120,9 @@ extension CommandsOnDoublesTests {
 
     @Test("with approval: required, apply takes only a saved plan that berth approve approved; the approval is in the history")
     func approvals() async throws {
-        let world = try SessionWorld(environment: SessionWorld.defaultEnvironment + "\npolicy:\n  approval: required\n")
+        let literal = "literal-approval-secret-4711"
+        let environment = SessionWorld.defaultEnvironment.replacingOccurrences(of: "token: { env: SESSION_TOKEN }", with: "token: { value: \(literal) }")
+        let world = try SessionWorld(environment: environment + "\npolicy:\n  approval: required\n")
         let bare = await berth(["apply", "--env", "dev", "--yes"], world)
         #expect(bare.status == 1)
         #expect(bare.stderr.contains("dev requires an approved plan: run berth plan --env dev --out FILE"), "\(bare.stderr)")
@@ -141,7 +143,12 @@ extension CommandsOnDoublesTests {
         let history = await berth(["history", "--env", "dev"], world)
         #expect(history.stdout.contains("approve  by tester@test-host"), "\(history.stdout)")
         #expect(history.stdout.contains("approved by tester@test-host"))
-        #expect(!history.stdout.contains(SessionWorld.secret))
+        #expect(!history.stdout.contains(literal))
+        #expect(!(await berth(["history", "--env", "dev", "--json"], world)).stdout.contains(literal))
+        #expect(!approved.stdout.contains(literal))
+        #expect(try world.store.history(environment: "shop/dev", limit: 10).allSatisfy { record in
+            record.actions.allSatisfy { !$0.detail.contains(literal) && !$0.resource.contains(literal) }
+        })
         #expect(await berth(["approve", "--env", "dev", world.root + "/missing.json"], world).status == 1)
     }
 
