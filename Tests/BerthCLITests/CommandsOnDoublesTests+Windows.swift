@@ -46,6 +46,10 @@ extension CommandsOnDoublesTests {
         #expect(open["next_open"] is NSNull)
         #expect(await berth(["window", "--env", "dev", "--at", "next friday"], world).status == 64)
         #expect(await berth(["window", "--env", "nowhere"], world).status == 1)
+
+        let unrestricted = await berth(["window", "--env", "dev"], try SessionWorld())
+        #expect(unrestricted.status == 0)
+        #expect(unrestricted.stdout == "At 2027-01-15 08:00 UTC, dev is open for changes: no window restricts changes.\nIt stays open for at least a year.\n")
     }
 
     @Test("apply is refused in a closed window; --override-window needs --reason and is recorded in the history")
