@@ -70,13 +70,14 @@ struct EnvironmentDecoder {
         if let proxy, let place = fields["proxy"]?["ports"]?.location ?? fields.keyLocation("proxy") {
             checkLoopbackPorts(proxy, at: place, routedReplicas: checks.routedReplicas)
         }
+        let policy = fields["policy"].flatMap { decodePolicy($0, key: fields.keyLocation("policy")) }
         reportRemovedUses()
 
         guard reader.errorCount == 0, let state, let configs = Optional(configs) else { return nil }
         return Environment(
             name: name, project: project, isProduction: isProduction, engine: engine, state: state,
             services: services, configs: configs, database: database, secrets: secrets, backups: backups, proxy: proxy,
-            promotion: promotion, parity: parity
+            policy: policy, promotion: promotion, parity: parity
         )
     }
 

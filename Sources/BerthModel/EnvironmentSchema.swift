@@ -291,6 +291,60 @@ public enum EnvironmentSchema {
         ]
     )
 
+    static let hoursPattern = "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+    static let datePattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+    public static let approval = ObjectSchema(
+        "Who must approve a saved plan before it is applied.",
+        [.init("distinct", .boolean(description: "The approver must be another user than the one who applies."))]
+    )
+
+    public static let windowTimes = ObjectSchema(
+        "Weekdays and local hours.",
+        required: ["days"],
+        [
+            .init("days", .array(items: .string("A weekday.", oneOf: Weekday.allCases.map(\.rawValue)), description: "The weekdays it applies on.")),
+            .init("hours", .string("HH:MM-HH:MM, local to policy.timezone; the end is after the start, and may be 24:00 (default 00:00-24:00).", pattern: hoursPattern)),
+        ]
+    )
+
+    public static let window = ObjectSchema(
+        "A named window that allows or denies changes. Give `allow` or `deny`.",
+        required: ["name"],
+        alternatives: ["allow", "deny"],
+        [
+            .init("name", .string("What a refusal or `berth window` names.")),
+            .init("allow", .object(windowTimes)),
+            .init("deny", .object(windowTimes)),
+        ]
+    )
+
+    public static let freeze = ObjectSchema(
+        "A period when nothing changes; both dates are included.",
+        required: ["name", "from", "to"],
+        [
+            .init("name", .string("What a refusal or `berth window` names.")),
+            .init("from", .string("The first day, YYYY-MM-DD.", pattern: datePattern)),
+            .init("to", .string("The last day, YYYY-MM-DD.", pattern: datePattern)),
+            .init("reason", .string("Why, for people.")),
+        ]
+    )
+
+    public static let policy = ObjectSchema(
+        "When changes are allowed, and who must approve them. Without windows, freezes or holidays changes are always allowed; with an allow window, only inside allow windows; a deny window, a freeze or a holiday always wins.",
+        [
+            .init("approval", .anyOf(
+                [.string("Any approval of the saved plan.", oneOf: ["required"]), .object(approval)],
+                description: "`required`, or `{ distinct: true }`: apply takes a saved plan approved with berth approve."
+            )),
+            .init("timezone", .string("An IANA time zone (Europe/Paris); the windows' days and hours are local to it (default UTC).")),
+            .init("windows", .array(items: .object(window), description: "Allow and deny windows.")),
+            .init("freezes", .array(items: .object(freeze), description: "Periods when nothing changes.")),
+            .init("holidays", .string("An iCalendar file beside the environment file; its all-day events deny their whole day.")),
+            .init("rollback", .string("Whether berth rollback runs while the window is closed (default allowed).", oneOf: ["allowed", "denied"])),
+        ]
+    )
+
     public static let environment = ObjectSchema(
         "A Berth environment: the desired state of one deployment.",
         [
@@ -307,6 +361,7 @@ public enum EnvironmentSchema {
             .init("proxy", .object(proxy)),
             .init("parity", .object(parity)),
             .init("promotion", .object(promotion)),
+            .init("policy", .object(policy)),
         ]
     )
 }

@@ -10,17 +10,36 @@ public struct DeploymentPolicy: Hashable, Sendable, Codable {
     public var holidays: String?
     /// Whether `rollback` may run when the window is closed (default true).
     public var rollbackWhenClosed: Bool
+    /// The holidays read from `holidays` when the environment was loaded.
+    public var holidayDates: [Holiday]
 
     public init(
         approval: ApprovalRule? = nil, timeZone: String = "UTC", windows: [DeploymentWindow] = [], freezes: [Freeze] = [],
-        holidays: String? = nil, rollbackWhenClosed: Bool = true
+        holidays: String? = nil, rollbackWhenClosed: Bool = true, holidayDates: [Holiday] = []
     ) {
+        self.holidayDates = holidayDates
         self.approval = approval
         self.timeZone = timeZone
         self.windows = windows
         self.freezes = freezes
         self.holidays = holidays
         self.rollbackWhenClosed = rollbackWhenClosed
+    }
+}
+
+extension DeploymentPolicy {
+    /// As encoded; every field but `timeZone` may be missing (a snapshot written before it existed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            approval: try container.decodeIfPresent(ApprovalRule.self, forKey: .approval),
+            timeZone: try container.decodeIfPresent(String.self, forKey: .timeZone) ?? "UTC",
+            windows: try container.decodeIfPresent([DeploymentWindow].self, forKey: .windows) ?? [],
+            freezes: try container.decodeIfPresent([Freeze].self, forKey: .freezes) ?? [],
+            holidays: try container.decodeIfPresent(String.self, forKey: .holidays),
+            rollbackWhenClosed: try container.decodeIfPresent(Bool.self, forKey: .rollbackWhenClosed) ?? true,
+            holidayDates: try container.decodeIfPresent([Holiday].self, forKey: .holidayDates) ?? []
+        )
     }
 }
 

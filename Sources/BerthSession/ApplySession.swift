@@ -30,12 +30,15 @@ public struct ApplySession: Sendable {
         public var confirm: (@Sendable (Plan) async -> String?)?
         /// Apply even though a rollback pinned the environment and its desired state has not changed since.
         public var rollForward: Bool
+        /// Go ahead in a closed deployment window (recorded in the history).
+        public var windowOverride: WindowOverride?
 
         public init(
             environment: String, savedPlan: (path: String, text: [UInt8])? = nil, parallelism: Int = 4,
             lockTimeout: Duration = .zero, stopTimeout: Int = 10, confirm: (@Sendable (Plan) async -> String?)? = nil,
-            rollForward: Bool = false
+            rollForward: Bool = false, windowOverride: WindowOverride? = nil
         ) {
+            self.windowOverride = windowOverride
             self.rollForward = rollForward
             self.environment = environment
             self.savedPlan = savedPlan
@@ -87,9 +90,15 @@ public struct ApplySession: Sendable {
     public func run(_ options: Options) async throws(SessionError) -> Outcome {
         let pipeline = Pipeline(context)
         let environment = try pipeline.load(options.environment)
+        let window = try WindowGate.check(environment: environment, at: context.clock.now, operation: .apply, override: options.windowOverride)
+        try Approvals.requirePlan(environment, savedPlan: options.savedPlan)
         let resolution = try pipeline.resolve(environment)
         return try await withLock(environment, resolution: resolution, timeout: options.lockTimeout) { store, lease throws(SessionError) in
-            try await locked(options, environment: environment, resolution: resolution, store: store, lease: lease)
+            try WindowGate.recordOverride(
+                window, options.windowOverride, environment: environment, operation: .apply, store: store, key: Self.key(environment),
+                owner: context.owner, now: context.clock.now
+            )
+            return try await locked(options, environment: environment, resolution: resolution, store: store, lease: lease)
         }
     }
 
@@ -119,6 +128,7 @@ public struct ApplySession: Sendable {
         let observed = try await pipeline.observe(resolution)
         let fresh = try await pipeline.plan(resolution, observed: observed)
         let plan = try chosen(fresh, saved: options.savedPlan, environment: environment)
+        try Approvals.check(environment, fingerprint: plan.fingerprint, store: store, key: key, applier: context.owner)
         guard plan.problems.isEmpty else { throw SessionError(plan.problems) }
         guard !plan.isEmpty else { return .noChanges(plan) }
         if !options.rollForward { try checkNotPinned(store, key: key, desired: resolution.desired) }
@@ -195,15 +205,7 @@ public struct ApplySession: Sendable {
     /// The fresh plan, or the saved one when it is for this environment and still matches the world.
     private func chosen(_ fresh: Plan, saved: (path: String, text: [UInt8])?, environment: Environment) throws(SessionError) -> Plan {
         guard let saved else { return fresh }
-        let plan: Plan
-        do {
-            plan = try PlanDocument.decode(Data(saved.text)).plan()
-        } catch {
-            throw SessionError("cannot read the saved plan \(saved.path): \(error)")
-        }
-        guard plan.environment == environment.name, plan.project == environment.project else {
-            throw SessionError("\(saved.path) is a plan for \(plan.project)/\(plan.environment), not \(environment.project)/\(environment.name)")
-        }
+        let plan = try Approvals.savedPlan(saved.path, text: saved.text, environment: environment)
         guard plan.fingerprint == fresh.fingerprint else {
             throw SessionError(
                 "the saved plan \(saved.path) is stale: the desired or the observed state changed since it was made; nothing was applied. Run berth plan again."

@@ -47,10 +47,17 @@ public struct RollbackSession: Sendable {
     public func run(_ options: Options) async throws(SessionError) -> ApplySession.Outcome {
         let pipeline = Pipeline(context)
         let environment = try pipeline.load(options.environment)
+        let window = try WindowGate.check(
+            environment: environment, at: context.clock.now, operation: .rollback, override: options.apply.windowOverride
+        )
         let current = try pipeline.resolve(environment)
         let session = ApplySession(context)
         return try await session.withLock(environment, resolution: current, timeout: options.apply.lockTimeout) { store, lease throws(SessionError) in
             let key = ApplySession.key(environment)
+            try WindowGate.recordOverride(
+                window, options.apply.windowOverride, environment: environment, operation: .rollback, store: store, key: key,
+                owner: context.owner, now: context.clock.now
+            )
             let releases = try Releases.list(store, key: key)
             guard let from = releases.first(where: { $0.status == .current }) else {
                 throw SessionError("\(environment.name) has no current release to roll back from; berth releases --env \(environment.name) lists them")

@@ -40,6 +40,8 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Progress as JSON lines on standard error, and the result as JSON (format_version 1) on standard output.")
     var json = false
 
+    @OptionGroup var window: WindowOverrideOptions
+
     func run() async throws {
         let console = CommandContext.console(global)
         let context = CommandContext.make(global, console: console, json: json)
@@ -49,7 +51,7 @@ struct ApplyCommand: AsyncParsableCommand {
             let ask: @Sendable (Plan) async -> String? = { plan in await Self.confirm(plan, console: console, json: json) }
             var options = ApplySession.Options(
                 environment: env, parallelism: parallelism, lockTimeout: .seconds(lockTimeout), confirm: yes ? nil : ask,
-                rollForward: rollForward
+                rollForward: rollForward, windowOverride: window.override
             )
             if let path = plan {
                 do throws(FileSystemError) {

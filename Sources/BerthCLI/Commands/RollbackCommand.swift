@@ -41,6 +41,8 @@ struct RollbackCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Progress as JSON lines on standard error, and the result as JSON (format_version 1) on standard output.")
     var json = false
 
+    @OptionGroup var window: WindowOverrideOptions
+
     func run() async throws {
         let console = CommandContext.console(global)
         let context = CommandContext.make(global, console: console, json: json)
@@ -51,7 +53,9 @@ struct RollbackCommand: AsyncParsableCommand {
             let out = self.out
             let options = RollbackSession.Options(
                 environment: env, to: to,
-                apply: ApplySession.Options(environment: env, lockTimeout: .seconds(lockTimeout), confirm: yes ? nil : ask),
+                apply: ApplySession.Options(
+                    environment: env, lockTimeout: .seconds(lockTimeout), confirm: yes ? nil : ask, windowOverride: window.override
+                ),
                 planned: { plan throws(SessionError) in
                     guard let out else { return }
                     do {
