@@ -25,8 +25,13 @@ public struct PromoteSession: Sendable {
         public var write: Bool
         /// Why the gates are overridden; nil: they are not.
         public var forceReason: String?
+        /// Writing the file while DST's deployment window is closed, and why; nil: refused then.
+        public var windowOverride: WindowOverride?
 
-        public init(from: String, to: String, release: Int? = nil, write: Bool = false, forceReason: String? = nil) {
+        public init(
+            from: String, to: String, release: Int? = nil, write: Bool = false, forceReason: String? = nil, windowOverride: WindowOverride? = nil
+        ) {
+            self.windowOverride = windowOverride
             self.from = from
             self.to = to
             self.release = release
@@ -76,6 +81,11 @@ public struct PromoteSession: Sendable {
         }
         guard options.from != options.to else { throw SessionError("an environment is not promoted to itself") }
         let destination = try pipeline.load(options.to)
+        // Writing the destination's file is the change its window governs; a preview changes nothing.
+        let now = context.clock.now
+        let window = options.write
+            ? try WindowGate.check(environment: destination, at: now, operation: .promote, override: options.windowOverride)
+            : nil
 
         let (store, key) = try StateStoreAccess.open(options.from, context: context)
         let releases = try Releases.list(store, key: key, limit: 200)
@@ -120,6 +130,13 @@ public struct PromoteSession: Sendable {
             throw SessionError("cannot write \(shown): \(error)")
         }
         outcome.written = true
+        if let window {
+            let (targetStore, targetKey) = try StateStoreAccess.open(options.to, context: context)
+            try WindowGate.recordOverride(
+                window, options.windowOverride, environment: destination, operation: .promote, store: targetStore, key: targetKey,
+                owner: context.owner, now: now
+            )
+        }
         if let reason = options.forceReason, !refusals.isEmpty {
             record(outcome, reason: reason, source: (store, key))
         }

@@ -144,3 +144,27 @@ extension CommandsOnDoublesTests {
         #expect(validated.status == 0, "\(validated.stderr)")
     }
 }
+
+extension CommandsOnDoublesTests {
+    @Test("promote --write checks the destination's deployment window; --override-window --reason writes it and is recorded")
+    func promoteWindow() async throws {
+        let world = try await promotionWorld()
+        world.clock.advance(by: .seconds(3_600))
+        let staging = try file(world, "staging")
+        try world.write("environments/staging.yaml", staging + "\npolicy:\n  windows:\n    - name: no-fridays\n      deny: { days: [fri] }\n")
+        let before = try file(world, "staging")
+        // A preview changes nothing, so the window does not apply to it.
+        #expect(await berth(["promote", "--from", "dev", "--to", "staging"], world).status == 2)
+        let refused = await berth(["promote", "--from", "dev", "--to", "staging", "--write"], world)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("closed for changes") && refused.stderr.contains("no-fridays"), "\(refused.stderr)")
+        #expect(try file(world, "staging") == before)
+
+        #expect(await berth(["promote", "--from", "dev", "--to", "staging", "--write", "--override-window"], world).status == 64)
+        let forced = await berth(["promote", "--from", "dev", "--to", "staging", "--write", "--override-window", "--reason", "hotfix for orders"], world)
+        #expect(forced.status == 2, "\(forced.stderr)")
+        #expect(try file(world, "staging") != before)
+        let history = await berth(["history", "--env", "staging"], world)
+        #expect(history.stdout.contains("override-window") && history.stdout.contains("hotfix for orders"), "\(history.stdout)")
+    }
+}

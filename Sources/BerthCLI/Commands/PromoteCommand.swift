@@ -39,21 +39,27 @@ struct PromoteCommand: ParsableCommand {
     @Flag(name: .long, help: "Promote even if a gate refuses; needs --reason.")
     var force = false
 
-    @Option(name: .long, help: ArgumentHelp("Why the gates are overridden (recorded in the history).", valueName: "text"))
+    @Flag(name: .long, help: "Write the change although the deployment window of --to is closed; needs --reason.")
+    var overrideWindow = false
+
+    @Option(name: .long, help: ArgumentHelp("Why the gates or the window are overridden (recorded in the history).", valueName: "text"))
     var reason: String?
 
     func validate() throws {
-        if force, reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
-            throw ValidationError("--force needs --reason TEXT: a forced promotion is recorded with why")
+        if force || overrideWindow, reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
+            throw ValidationError("\(force ? "--force" : "--override-window") needs --reason TEXT: what is overridden is recorded with why")
         }
-        if reason != nil, !force { throw ValidationError("--reason goes with --force") }
+        if reason != nil, !force, !overrideWindow { throw ValidationError("--reason goes with --force or --override-window") }
     }
 
     func run() throws {
         let console = CommandContext.console(global)
         let outcome: PromoteSession.Outcome
         do {
-            let options = PromoteSession.Options(from: from, to: to, release: release, write: write, forceReason: force ? reason : nil)
+            let options = PromoteSession.Options(
+                from: from, to: to, release: release, write: write, forceReason: force ? reason : nil,
+                windowOverride: overrideWindow ? reason.map(WindowOverride.init(reason:)) : nil
+            )
             outcome = try PromoteSession(CommandContext.make(global, console: console)).run(options)
         } catch {
             throw error.report(on: console)
