@@ -29,6 +29,31 @@ struct PromoteLiveTests {
             #expect(validated.status == 0, "\(validated.stderr)")
             let history = try await staging.run(["history", "--env", "production"])
             #expect(history.stdout.contains("the live test does not wait an hour"), "\(history.stdout)")
+
+            // A migration the repository gains after staging's release: staging would apply it, production
+            // (bound by migrate_to) does not. Production's host-specific settings point at this machine here
+            // (the engine, staging's database, secrets from the environment, its own ports and folders).
+            try staging.write(
+                "environments/migrations/V5__add_order_notes.sql", "ALTER TABLE orders ADD COLUMN notes TEXT;\n"
+            )
+            let ports = try FreePorts.range(count: 3)
+            let stagingFile = try String(contentsOfFile: staging.root + "/environments/staging.yaml", encoding: .utf8)
+            let database = try #require(stagingFile.split(separator: "\n").first { $0.contains("url: postgres://") })
+            try staging.edit("environments/production.yaml") {
+                $0.replacingOccurrences(of: "8080-8082:80", with: "127.0.0.1:\(ports.lowerBound)-\(ports.upperBound):80")
+                    .replacingOccurrences(of: "  root: /srv/shop/configs", with: "  root: .berth/configs/production")
+                    .replacingOccurrences(of: "  url: postgres://shop@db.internal:5432/shop", with: String(database))
+                    .replacingOccurrences(of: "{ file: /run/secrets/shop_api_token }", with: "{ env: SHOP_STAGING_API_TOKEN }")
+                    .replacingOccurrences(of: "{ file: /run/secrets/shop_db_password }", with: "{ env: SHOP_STAGING_DB_PASSWORD }")
+                    + "\nengine:\n  host: \(ProcessInfo.processInfo.environment["BERTH_ENGINE"] ?? "")\n"
+            }
+            let stagingPlan = try await staging.run(["plan", "--env", "staging"])
+            #expect(stagingPlan.stdout.contains("migration:5"), "\(stagingPlan.stdout)\(stagingPlan.stderr)")
+            let productionPlan = try await staging.run(["plan", "--env", "production", "--json"])
+            #expect(productionPlan.status == 2, "\(productionPlan.stderr)")
+            #expect(!productionPlan.stdout.contains("migration:"), "\(productionPlan.stdout)")
+            #expect(productionPlan.stdout.contains(web), "\(productionPlan.stdout)")
+            #expect(!productionPlan.stdout.contains(staging.token))
         }
     }
 }
