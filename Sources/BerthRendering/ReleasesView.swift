@@ -9,18 +9,28 @@ public struct ReleasesView: Sendable {
     let releases: [Release]
     /// Paths of backups whose file is gone (deleted past `backups.keep`, or by hand).
     let missing: Set<String>
+    /// Who approved the plan of each release (`user@host`), by release number.
+    let approvers: [Int: [String]]
 
-    public init(environment: String, releases: [Release], missing: Set<String> = []) {
+    public init(environment: String, releases: [Release], missing: Set<String> = [], approvers: [Int: [String]] = [:]) {
         self.environment = environment
         self.releases = releases
         self.missing = missing
+        self.approvers = approvers
     }
 
     public func json() -> JSONValue {
         .object([
             "format_version": .string("1"),
             "environment": .string(environment),
-            "releases": .array(releases.map { Self.json($0, missing: missing) }),
+            "releases": .array(releases.map { release in
+                var json = Self.json(release, missing: missing)
+                if case .object(var members) = json {
+                    members.append(.init("approved_by", .array((approvers[release.number] ?? []).map(JSONValue.string))))
+                    json = .object(members)
+                }
+                return json
+            }),
         ])
     }
 
@@ -63,6 +73,7 @@ public struct ReleasesView: Sendable {
             let commit = release.commit.map { "  commit \($0.prefix(12))\(release.dirty ? " (dirty)" : "")" } ?? ""
             out += "#\(release.number)  \(HistoryView.time(release.createdAt))  \(release.status.rawValue)  \(release.summary)  by \(release.by)\(commit)\n"
             out += "    digest \(release.digest)\n"
+            if let names = approvers[release.number] { out += "    approved by \(names.joined(separator: ", "))\n" }
             for service in release.manifest.services {
                 let id = service.imageID.map { " (\(ImageReference.shortID($0)))" } ?? ""
                 out += "    service \(service.name): \(service.image)\(id) x\(service.replicas)\n"

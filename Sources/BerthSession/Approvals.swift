@@ -34,6 +34,31 @@ public enum Approvals {
         return Approval(environment: name, fingerprint: plan.fingerprint, approver: owner)
     }
 
+    /// Who approved the plan each release was applied from (`user@host`, by release number): the approvals
+    /// of the history that name the fingerprint of the apply that made the release.
+    public static func approvers(of releases: [Release], store: any StateStore, key: String) throws(SessionError) -> [Int: [String]] {
+        guard releases.contains(where: { $0.applyID != nil }) else { return [:] }
+        let history: [ApplyRecord]
+        do {
+            history = try store.history(environment: key, limit: searched)
+        } catch {
+            throw SessionError("cannot read the history for the releases' approvals: \(error)")
+        }
+        let fingerprints = Dictionary(history.filter { !$0.isEvent }.map { ($0.id, $0.planFingerprint) }, uniquingKeysWith: { first, _ in first })
+        var byPlan: [String: [String]] = [:]
+        for record in history.reversed() where record.isEvent && record.actions.first?.type == eventType {
+            guard let resource = record.actions.first?.resource, resource.hasPrefix("plan:") else { continue }
+            let approver = "\(record.owner.user)@\(record.owner.host)"
+            if !(byPlan[String(resource.dropFirst(5))] ?? []).contains(approver) { byPlan[String(resource.dropFirst(5)), default: []].append(approver) }
+        }
+        var approvers: [Int: [String]] = [:]
+        for release in releases {
+            guard let id = release.applyID, let fingerprint = fingerprints[id], let names = byPlan[fingerprint] else { continue }
+            approvers[release.number] = names
+        }
+        return approvers
+    }
+
     /// The plan of a saved plan file, for this environment.
     static func savedPlan(_ path: String, text: [UInt8], environment: Environment) throws(SessionError) -> Plan {
         let plan: Plan

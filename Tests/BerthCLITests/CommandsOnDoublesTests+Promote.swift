@@ -168,3 +168,25 @@ extension CommandsOnDoublesTests {
         #expect(history.stdout.contains("override-window") && history.stdout.contains("hotfix for orders"), "\(history.stdout)")
     }
 }
+
+extension CommandsOnDoublesTests {
+    @Test("a site one image behind is out of parity, naming the service; promoted and applied, it is in parity")
+    func parityAfterPromotion() async throws {
+        let world = try await promotionWorld()
+        await world.health.script("127.0.0.1:18090", [.healthy(status: 200)])
+        let first = await berth(["apply", "--env", "staging", "--yes"], world)
+        #expect(first.status == 0, "\(first.stderr)")
+        let behind = await berth(["parity", "--env", "dev", "--with", "staging"], world)
+        #expect(behind.status == 2, "\(behind.stdout)\(behind.stderr)")
+        #expect(behind.stdout.contains("service:web") && behind.stdout.contains("image"), "\(behind.stdout)")
+
+        world.clock.advance(by: .seconds(3_600))
+        #expect(await berth(["promote", "--from", "dev", "--to", "staging", "--write"], world).status == 2)
+        let applied = await berth(["apply", "--env", "staging", "--yes"], world)
+        #expect(applied.status == 0, "\(applied.stderr)")
+        // Its config values differ on purpose (dev's second release changed them): declared as expected.
+        try world.write("environments/staging.yaml", try file(world, "staging") + "\nparity: { ignore: [config:app] }\n")
+        let same = await berth(["parity", "--env", "dev", "--with", "staging"], world)
+        #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+    }
+}

@@ -144,6 +144,12 @@ extension CommandsOnDoublesTests {
         let applied = await berth(["apply", "--env", "dev", "--yes", "--plan", file], world)
         #expect(applied.status == 0, "\(applied.stderr)")
 
+        // The release names who approved the plan it was applied from.
+        let releases = try json(await berth(["releases", "--env", "dev", "--json"], world).stdout)
+        let newest = try #require((releases["releases"] as? [[String: Any]])?.first)
+        #expect(newest["approved_by"] as? [String] == ["tester@test-host"])
+        #expect(await berth(["releases", "--env", "dev"], world).stdout.contains("    approved by tester@test-host\n"))
+
         let history = await berth(["history", "--env", "dev"], world)
         #expect(history.stdout.contains("approve  by tester@test-host"), "\(history.stdout)")
         #expect(history.stdout.contains("approved by tester@test-host"))

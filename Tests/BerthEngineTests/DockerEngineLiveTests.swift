@@ -27,7 +27,13 @@ struct DockerEngineLiveTests {
         }
         let leftovers = try await engine.listContainers(labels: ["berth.test-run": run])
         for container in leftovers {
-            try await engine.removeContainer(id: container.id, force: true)
+            // A container that its restart policy is bringing back up can refuse a kill for a moment.
+            var attempts = 0
+            while (try? await engine.removeContainer(id: container.id, force: true)) == nil, attempts < 10 {
+                attempts += 1
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            if attempts == 10 { try await engine.removeContainer(id: container.id, force: true) }
         }
         if let failure { throw failure }
     }

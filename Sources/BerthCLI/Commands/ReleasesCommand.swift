@@ -26,11 +26,14 @@ struct ReleasesCommand: ParsableCommand {
     func run() throws {
         let console = CommandContext.console(global)
         let context = CommandContext.make(global, console: console)
-        let releases = try CommandContext.readStateStore(env, context: context, console: console) { store, key throws(SessionError) in
-            try Releases.list(store, key: key, limit: limit)
+        let (releases, approvers) = try CommandContext.readStateStore(env, context: context, console: console) { store, key throws(SessionError) in
+            let releases = try Releases.list(store, key: key, limit: limit)
+            return (releases, try Approvals.approvers(of: releases, store: store, key: key))
         }
         let paths = Set(releases.flatMap { $0.backups.map(\.path) })
-        let view = ReleasesView(environment: env, releases: releases, missing: paths.filter { !context.backups.exists($0) })
+        let view = ReleasesView(
+            environment: env, releases: releases, missing: paths.filter { !context.backups.exists($0) }, approvers: approvers
+        )
         console.output(json ? view.json().jsonText() : view.text())
     }
 }
