@@ -137,3 +137,15 @@ curl -fsS "http://127.0.0.1:18000/" | grep -o 'version [0-9.]*'
 
 heading "berth status --env preview"
 "$berth" status --env preview --project "$scratch"
+
+# Promotion and parity: what moving dev's current release into staging would change in staging's file
+# (shown, not written), and how preview differs from dev. Both exit 2 when they find a difference.
+heading "berth promote --from dev --to staging (the diff of environments/staging.yaml; not written)"
+status=0
+"$berth" promote --from dev --to staging --project "$root" || status=$?
+[ "$status" -le 2 ] || exit "$status"
+
+heading "berth parity --env preview --with dev"
+status=0
+"$berth" parity --env preview --with dev --project "$root" || status=$?
+[ "$status" -le 2 ] || exit "$status"
