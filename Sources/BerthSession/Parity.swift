@@ -138,10 +138,15 @@ public enum Parity {
     static func imageDifference(_ mine: ParitySide.Image, _ theirs: ParitySide.Image, _ a: String, _ b: String) -> String? {
         if !mine.ids.isEmpty, !theirs.ids.isEmpty {
             guard mine.ids != theirs.ids else { return nil }
-            return "image id differs: \(a) runs \(describe(mine)), \(b) runs \(describe(theirs))"
+            return "image id differs: \(a) runs \(running(mine)), \(b) runs \(running(theirs))"
         }
         guard mine.reference != theirs.reference else { return nil }
         return "image differs: \(a) \(describe(mine)), \(b) \(describe(theirs))"
+    }
+
+    /// What runs: the image IDs, with the reference the file declares (a container may run an older one).
+    private static func running(_ image: ParitySide.Image) -> String {
+        "image \(image.ids.map(short).joined(separator: ", ")) (declared \(image.reference))"
     }
 
     private static func describe(_ image: ParitySide.Image) -> String {

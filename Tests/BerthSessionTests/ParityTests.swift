@@ -29,7 +29,7 @@ import BerthSession
     func imageBehind() {
         let behind = ParitySide.Image(reference: "localhost/web:1.1.0", ids: ["sha256:bbbbbbbbbbbbbbbb"])
         #expect(lines(Parity.differences(side("dr", web: behind), with: side("production"))) == [
-            "service:web image: image id differs: dr runs localhost/web:1.1.0 (bbbbbbbbbbbb), production runs localhost/web:1.2.0 (aaaaaaaaaaaa)",
+            "service:web image: image id differs: dr runs image bbbbbbbbbbbb (declared localhost/web:1.1.0), production runs image aaaaaaaaaaaa (declared localhost/web:1.2.0)",
         ])
     }
 
