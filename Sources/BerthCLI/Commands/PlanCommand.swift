@@ -4,7 +4,8 @@ import BerthPlan
 import BerthSession
 import BerthRendering
 
-/// `berth plan --env NAME [--json] [--out FILE]`: observe, diff, print the ordered plan and how it would be undone.
+/// `berth plan --env NAME [--json] [--out FILE] [--graph dot|mermaid]`: observe, diff, print the ordered
+/// plan and how it would be undone, or its graph.
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
@@ -23,6 +24,17 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Save the plan for `berth apply --plan FILE`.", valueName: "file"))
     var out: String?
 
+    @Option(name: .long, help: ArgumentHelp("Print the plan's graph instead of the plan: dot (Graphviz) or mermaid.", valueName: "format"))
+    var graph: GraphFormat?
+
+    enum GraphFormat: String, ExpressibleByArgument, CaseIterable {
+        case dot, mermaid
+    }
+
+    func validate() throws {
+        if graph != nil, json { throw ValidationError("--graph and --json print different things: give one") }
+    }
+
     func run() async throws {
         let console = CommandContext.console(global)
         let planned: Pipeline.Planned
@@ -33,8 +45,12 @@ struct PlanCommand: AsyncParsableCommand {
         }
         let plan = planned.plan
         let rollback = RollbackPlan.of(plan, observed: planned.observed)
-        let view = PlanView(plan, rollback: rollback, style: console.outputStyle)
-        console.output(json ? view.json().jsonText() : view.text())
+        if let graph {
+            console.output(PlanGraphView(plan).text(graph == .dot ? .dot : .mermaid))
+        } else {
+            let view = PlanView(plan, rollback: rollback, style: console.outputStyle)
+            console.output(json ? view.json().jsonText() : view.text())
+        }
         for problem in plan.problems { console.fail(problem) }
         if let out {
             do {

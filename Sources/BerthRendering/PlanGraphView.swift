@@ -1,0 +1,50 @@
+public import BerthPlan
+
+/// `berth plan --graph dot|mermaid`: the plan's actions as a graph, each after those it depends on,
+/// for Graphviz (`dot -Tsvg`) or a Mermaid block (GitHub renders it). Names and causes only; a plan
+/// holds no secret value.
+public struct PlanGraphView: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case dot, mermaid
+    }
+
+    let plan: Plan
+
+    public init(_ plan: Plan) {
+        self.plan = plan
+    }
+
+    public func text(_ format: Format) -> String {
+        // Node names the tools accept whatever the ids hold: a0, a1, ... in plan order.
+        let node = Dictionary(plan.actions.enumerated().map { ($1.id, "a\($0)") }, uniquingKeysWith: { first, _ in first })
+        let edges = plan.actions.flatMap { action in action.dependsOn.compactMap { node[$0] }.map { ($0, node[action.id] ?? "") } }
+        switch format {
+        case .dot:
+            var out = "digraph \"\(Self.dotEscaped("plan of \(plan.environment)"))\" {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n"
+            for action in plan.actions {
+                out += "  \(node[action.id] ?? "") [label=\"\(Self.dotEscaped(Self.label(action)))\"];\n"
+            }
+            for (from, to) in edges { out += "  \(from) -> \(to);\n" }
+            return out + "}\n"
+        case .mermaid:
+            var out = "flowchart LR\n"
+            for action in plan.actions {
+                out += "  \(node[action.id] ?? "")[\"\(Self.mermaidEscaped(Self.label(action)))\"]\n"
+            }
+            for (from, to) in edges { out += "  \(from) --> \(to)\n" }
+            return out
+        }
+    }
+
+    /// `switch route:web@25%`.
+    static func label(_ action: PlanAction) -> String { "\(action.kind.rawValue) \(action.resource)" }
+
+    static func dotEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+
+    /// Mermaid reads `#quot;` inside a quoted label.
+    static func mermaidEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\"", with: "#quot;")
+    }
+}
