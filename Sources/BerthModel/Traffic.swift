@@ -324,7 +324,12 @@ public struct ProxyLayout: Hashable, Sendable, Codable {
             self.sticky = sticky
         }
 
-        public var slotNames: [String] { (1...max(slots, 1)).map { "s\($0)" } }
+        public var slotNames: [String] { Self.slotNames(count: slots) }
+
+        /// Twice the replicas: a whole new set fits beside the old.
+        public static func slots(forReplicas replicas: Int) -> Int { 2 * max(replicas, 1) }
+
+        public static func slotNames(count: Int) -> [String] { (1...max(count, 1)).map { "s\($0)" } }
     }
 
     public init(environment: String, settings: ProxySettings, backends: [Backend]) {
@@ -345,7 +350,7 @@ public struct ProxyLayout: Hashable, Sendable, Codable {
                 interval = min(max(check.interval.milliseconds, 200), 2_000)
             }
             return Backend(
-                name: service.name, host: traffic.route.host, path: traffic.route.path, slots: 2 * max(service.replicas, 1),
+                name: service.name, host: traffic.route.host, path: traffic.route.path, slots: Backend.slots(forReplicas: service.replicas),
                 checkPath: checkPath, checkIntervalMilliseconds: interval,
                 sticky: service.strategy == .canary ? traffic.canary.sticky : nil
             )

@@ -42,7 +42,7 @@ extension PlanBuilder {
         if let proxyAction { prerequisites.append(proxyAction) }
         let rewritten = service.configs.map(\.config).filter { configWrites[$0] != nil }.sorted()
         let backend = service.name
-        let slots = ProxyLayout.Backend.slotNames(count: 2 * max(service.replicas, 1))
+        let slots = ProxyLayout.Backend.slotNames(count: ProxyLayout.Backend.slots(forReplicas: service.replicas))
         var table = TrafficTable(slots: slots, observed: observed.proxy?.servers(of: backend) ?? [], containers: observed.containers)
 
         // Per replica: the container that is to serve, and the one it replaces.
@@ -437,8 +437,4 @@ extension ServerSetting {
     var described: String {
         admin == .maint && port == TrafficTable.emptyPort ? "out of rotation" : "\(endpoint) \(admin.rawValue) \(weight)" + (container.map { " (\($0))" } ?? "")
     }
-}
-
-extension ProxyLayout.Backend {
-    static func slotNames(count: Int) -> [String] { (1...max(count, 1)).map { "s\($0)" } }
 }
