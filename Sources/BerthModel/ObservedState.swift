@@ -54,10 +54,14 @@ public struct ObservedContainer: Hashable, Sendable, Codable {
     public var ports: [HostPort]
     /// Creation time, seconds since 1970 (0 when unknown).
     public var created: Int
+    /// The engine's own line for it: "Up 39 minutes (healthy)", "Exited (0) 2 minutes ago"; empty when not said.
+    public var status: String
+    /// What the last health check got, for an HTTP check that was probed: "HTTP 200", "connection refused".
+    public var healthResult: String?
 
     public init(
         id: String, name: String, image: String, imageID: String = "", state: String, labels: [String: String],
-        health: Health = .unknown, ports: [HostPort] = [], created: Int = 0
+        health: Health = .unknown, ports: [HostPort] = [], created: Int = 0, status: String = "", healthResult: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -68,6 +72,16 @@ public struct ObservedContainer: Hashable, Sendable, Codable {
         self.health = health
         self.ports = ports
         self.created = created
+        self.status = status
+        self.healthResult = healthResult
+    }
+
+    /// How long it has been up, in the engine's words ("39 minutes", "About an hour"); nil when it is not running.
+    public var uptime: String? {
+        guard isRunning, status.hasPrefix("Up ") else { return nil }
+        var phrase = status.dropFirst(3)
+        if let open = phrase.range(of: " (") { phrase = phrase[..<open.lowerBound] }
+        return phrase.isEmpty ? nil : String(phrase)
     }
 
     public var isRunning: Bool { state == "running" }

@@ -81,7 +81,7 @@ public struct Observer: Sendable {
                         ports: summary.ports.compactMap { port in
                             port.publicPort.map { HostPort(hostIP: port.ip, port: $0, protocol: port.type) }
                         },
-                        created: summary.created
+                        created: summary.created, status: summary.status
                     )
                     guard summary.isRunning, let service = labels[BerthLabel.service].flatMap(environment.service(named:)),
                           let check = service.healthcheck, case .http(let http) = check.check else { return container }
@@ -89,8 +89,9 @@ public struct Observer: Sendable {
                           let publicPort = port.publicPort else { return container }
                     let host = HostPort(hostIP: port.ip, port: publicPort).reachableAddress
                     let timeout = Duration.milliseconds(check.timeout.milliseconds)
-                    container.health = await health.isHealthy(host: host, port: publicPort, path: http.path, timeout: timeout)
-                        ? .healthy : .unhealthy
+                    let result = await health.check(host: host, port: publicPort, path: http.path, timeout: timeout)
+                    container.health = result.isHealthy ? .healthy : .unhealthy
+                    container.healthResult = result.description
                     return container
                 }
             }

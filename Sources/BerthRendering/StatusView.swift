@@ -29,8 +29,10 @@ public struct StatusView: Sendable {
         let containers: [JSONValue] = service.containers.map { container in
             let endpoint: JSONValue = container.endpoint.map(JSONValue.string) ?? .null
             return .object([
-                "name": .string(container.name), "image": .string(container.image), "state": .string(container.state),
-                "health": .string(container.health.rawValue), "endpoint": endpoint,
+                "name": .string(container.name), "replica": container.replica.map(JSONValue.int) ?? .null,
+                "image": .string(container.image), "image_id": .string(container.imageID), "state": .string(container.state),
+                "health": .string(container.health.rawValue), "health_result": container.healthResult.map(JSONValue.string) ?? .null,
+                "uptime": container.uptime.map(JSONValue.string) ?? .null, "endpoint": endpoint,
                 "ports": .array(container.ports.map { .string($0.description) }),
             ])
         }
@@ -65,11 +67,7 @@ public struct StatusView: Sendable {
         out += "\n"
         for service in status.services {
             out += "\n\(service.name): \(service.containers.filter { $0.state == "running" }.count) of \(service.replicas) running, \(service.strategy.rawValue)\n"
-            for container in service.containers {
-                let health = container.health == .unknown ? "" : ", \(container.health.rawValue)"
-                let endpoint = container.endpoint.map { " on \($0)" } ?? ""
-                out += "  \(container.name)  \(container.image)  \(container.state)\(health)\(endpoint)\n"
-            }
+            out += Self.table(service.containers.map(Self.row(service.name)))
             if !service.serving.isEmpty {
                 out += "  traffic:\n"
                 for server in service.serving {
@@ -89,5 +87,31 @@ public struct StatusView: Sendable {
             out += "\nDrift: \(status.drift.count) (berth drift --env \(status.environment))\n"
         }
         return out
+    }
+
+    /// One replica's columns: replica, container, image (with its ID), state and health, uptime, where it listens.
+    static func row(_ service: String) -> (EnvironmentStatus.ContainerStatus) -> [String] {
+        { container in
+            let replica = container.replica.map { "\(service)-\($0)" } ?? service
+            let id = container.imageID.hasPrefix("sha256:") ? " (\(container.imageID.dropFirst(7).prefix(12)))" : ""
+            var state = container.state
+            if container.health != .unknown { state += ", \(container.health.rawValue)" }
+            if let result = container.healthResult { state += " (\(result))" }
+            let uptime = container.uptime.map { "up \($0)" } ?? "-"
+            let listens = (container.endpoint.map { [$0] } ?? []) + container.ports.map(\.description)
+            return [replica, container.name, container.image + id, state, uptime, listens.isEmpty ? "-" : listens.joined(separator: " ")]
+        }
+    }
+
+    /// Rows as columns aligned by their widest cell, two spaces apart, indented by two.
+    static func table(_ rows: [[String]]) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            let cells = row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }
+            return "  " + cells.joined(separator: "  ") + "\n"
+        }.joined()
     }
 }

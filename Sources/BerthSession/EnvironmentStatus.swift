@@ -7,9 +7,17 @@ public import BerthPlan
 public struct EnvironmentStatus: Hashable, Sendable {
     public struct ContainerStatus: Hashable, Sendable {
         public var name: String
+        /// The replica's number (`berth.replica`); nil on a container without it.
+        public var replica: Int?
         public var image: String
+        /// `sha256:...`, empty when the engine does not say.
+        public var imageID: String
         public var state: String
         public var health: ObservedContainer.Health
+        /// What the last HTTP health check got ("HTTP 200", "connection refused"); nil when none ran.
+        public var healthResult: String?
+        /// In the engine's words ("39 minutes"); nil when not running.
+        public var uptime: String?
         /// For a routed replica, where the proxy reaches it.
         public var endpoint: String?
         public var ports: [HostPort]
@@ -60,6 +68,7 @@ public struct EnvironmentStatus: Hashable, Sendable {
         let environment = desired.environment
         let services = environment.services.map { service -> ServiceStatus in
             let containers = observed.containers.filter { $0.service == service.name }
+                .sorted { ($0.replica ?? .max, $0.name) < ($1.replica ?? .max, $1.name) }
             let byEndpoint = Dictionary(containers.compactMap { c in c.endpoint.map { ($0, c) } }, uniquingKeysWith: { first, _ in first })
             let table = service.traffic == nil ? [] : (observed.proxy?.servers(of: service.name) ?? []).filter { $0.admin != .maint }
             let total = table.filter { $0.admin == .ready }.map(\.weight).reduce(0, +)
@@ -67,8 +76,8 @@ public struct EnvironmentStatus: Hashable, Sendable {
                 name: service.name, replicas: service.replicas, strategy: service.strategy,
                 containers: containers.map {
                     ContainerStatus(
-                        name: $0.name, image: $0.image, state: $0.state, health: $0.health, endpoint: $0.endpoint, ports: $0.ports,
-                        created: $0.created
+                        name: $0.name, replica: $0.replica, image: $0.image, imageID: $0.imageID, state: $0.state, health: $0.health,
+                        healthResult: $0.healthResult, uptime: $0.uptime, endpoint: $0.endpoint, ports: $0.ports, created: $0.created
                     )
                 },
                 serving: table.map { server in

@@ -95,6 +95,10 @@ import Testing
             let failing = Observer(engine: engine, history: InMemoryMigrationHistory(rows: rows), health: FixedHealth(answer: false))
             let unhealthy = try await failing.observe(resolution.desired, secrets: resolution.secrets)
             #expect(unhealthy.containers.map(\.health) == [.unhealthy, .unhealthy, .unknown])
+            // Status shows what the last check got, and how long each has been up in the engine's words.
+            #expect(observed.containers.map(\.healthResult) == ["HTTP 200", "HTTP 200", nil])
+            #expect(unhealthy.containers.map(\.healthResult) == ["HTTP 503", "HTTP 503", nil])
+            #expect(observed.containers.map(\.uptime) == ["Less than a second", "Less than a second", "Less than a second"])
             #expect(Drift.detect(desired: resolution.desired, observed: unhealthy).map(\.kind) == [.unhealthy, .unhealthy])
         }
     }
