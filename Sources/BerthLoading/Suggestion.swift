@@ -4,11 +4,11 @@
 /// list is not one a person picks from by eye), a word longer than `wordLimit` bytes is no misspelt name, and a
 /// candidate whose length alone puts it too far away is passed over unread. A file that misspells a hundred
 /// thousand names among thousands costs time in proportion to its size, not to the product of the two.
-enum Suggestion {
+public enum Suggestion {
     static let candidateLimit = 100
     static let wordLimit = 64
 
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         guard candidates.underestimatedCount <= candidateLimit, word.utf8.count <= wordLimit else { return nil }
         let target = lowercased(word)
         let limit = max(1, min(3, word.count / 2))
@@ -23,7 +23,7 @@ enum Suggestion {
         return best?.candidate
     }
 
-    static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
+    public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
@@ -32,24 +32,26 @@ enum Suggestion {
         text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
     }
 
-    /// Levenshtein distance of the bytes with one row of memory; past `bound` it stops, with a result over it.
+    /// Edit distance of the bytes, counting a swap of two neighbours as one edit ("destory" is one from
+    /// "destroy"), with two rows of memory; past `bound` it stops, with a result over it.
     static func editDistance(_ a: [UInt8], _ b: [UInt8], atMost bound: Int = .max) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var row = Array(0...b.count)
+        var before = [Int](repeating: 0, count: b.count + 1)
+        var previous = Array(0...b.count)
+        var row = previous
         for i in 1...a.count {
-            var previous = row[0]
             row[0] = i
             var smallest = i
             for j in 1...b.count {
-                let saved = row[j]
-                row[j] = a[i - 1] == b[j - 1] ? previous : 1 + min(previous, row[j], row[j - 1])
-                previous = saved
+                row[j] = a[i - 1] == b[j - 1] ? previous[j - 1] : 1 + min(previous[j - 1], previous[j], row[j - 1])
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { row[j] = min(row[j], before[j - 2] + 1) }
                 smallest = min(smallest, row[j])
             }
             // No later row is smaller than this one's smallest.
             if smallest > bound { return smallest }
+            (before, previous, row) = (previous, row, before)
         }
-        return row[b.count]
+        return previous[b.count]
     }
 }

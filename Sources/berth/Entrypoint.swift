@@ -1,2 +1,2 @@
 import BerthCLI
-@main struct Entrypoint { static func main() async { await BerthCommand.main() } }
+@main struct Entrypoint { static func main() async { await BerthCommand.main(arguments: Array(CommandLine.arguments.dropFirst())) } }

@@ -155,6 +155,22 @@ import BerthTestSupport
         }
     }
 
+    @Test("usage errors exit 64; a misspelt command is told the closest one, another word the list of commands")
+    func usageErrors() async throws {
+        let misspelt = try await BerthProcess.run(["aply", "--env", "dev"])
+        #expect(misspelt.status == 64)
+        #expect(misspelt.stderr.hasPrefix("Error: 'aply' is not a berth command; did you mean 'apply'?\n"), "\(misspelt.stderr)")
+        #expect(misspelt.stdout.isEmpty)
+        let unknown = try await BerthProcess.run(["frobnicate"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("the commands are validate, render, schema, plan"), "\(unknown.stderr)")
+        let missing = try await BerthProcess.run(["plan"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("Missing expected argument '--env <name>'"))
+        #expect(try await BerthProcess.run(["plan", "--env", "dev", "--bogus"]).status == 64)
+        #expect(try await BerthProcess.run(["help"]).status == 0)
+    }
+
     @Test("no colour when the output is not a terminal, with or without NO_COLOR")
     func noColor() async throws {
         for environment in [[:], ["NO_COLOR": "1"]] {

@@ -31,6 +31,11 @@ import Testing
             Suggestion.editDistance(Array(a.utf8), Array(b.utf8), atMost: bound)
         }
         #expect(distance("kitten", "sitting") == 3)
+        // Two neighbours swapped are one edit, so the swap wins over another word two letters away.
+        #expect(distance("destory", "destroy") == 1)
+        #expect(distance("ab", "ba") == 1)
+        #expect(distance("ca", "abc") == 3)
+        #expect(Suggestion.closest(to: "destory", in: ["history", "destroy"]) == "destroy")
         #expect(distance("", "abc") == 3)
         #expect(distance("abc", "abc") == 0)
         #expect(distance("gone-0001", "svc-0001") == 4)
