@@ -19,7 +19,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
     var env: String
 
     @Option(name: .long, help: ArgumentHelp("Apply exactly this saved plan (from `berth plan --out`).", valueName: "file"))

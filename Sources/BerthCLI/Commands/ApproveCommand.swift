@@ -12,7 +12,7 @@ struct ApproveCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
     var env: String
 
     @Argument(help: ArgumentHelp("The saved plan.", valueName: "planfile"))

@@ -14,7 +14,7 @@ struct HistoryCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
     var env: String
 
     @Flag(name: .long, help: "Print JSON (format_version 1).")
@@ -48,7 +48,7 @@ struct UnlockCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
     var env: String
 
     func run() throws {

@@ -21,7 +21,7 @@ struct NotesCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
     var env: String
 
     @Option(name: .long, help: ArgumentHelp("The release to start from (default: the parent of --to).", valueName: "n"))

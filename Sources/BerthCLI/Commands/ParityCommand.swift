@@ -18,10 +18,10 @@ struct ParityCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
     var env: String
 
-    @Option(name: .long, help: ArgumentHelp("The environment it is compared with.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment it is compared with.", valueName: "name"), completion: .environments)
     var with: String
 
     @Flag(name: .long, help: "Print JSON (format_version 1).")

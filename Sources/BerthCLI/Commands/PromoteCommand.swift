@@ -21,10 +21,10 @@ struct PromoteCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment whose release is promoted.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment whose release is promoted.", valueName: "name"), completion: .environments)
     var from: String
 
-    @Option(name: .long, help: ArgumentHelp("The environment whose file changes.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment whose file changes.", valueName: "name"), completion: .environments)
     var to: String
 
     @Option(name: .long, help: ArgumentHelp("The release of --from (default: its current one).", valueName: "n"))

@@ -19,10 +19,10 @@ struct RefreshDataCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment whose database is replaced (DST).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment whose database is replaced (DST).", valueName: "name"), completion: .environments)
     var env: String
 
-    @Option(name: .long, help: ArgumentHelp("The environment whose backup is restored (SRC).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment whose backup is restored (SRC).", valueName: "name"), completion: .environments)
     var from: String
 
     @Option(name: .long, help: ArgumentHelp("A database backup of SRC, such as r3-database (default: its newest).", valueName: "id"))

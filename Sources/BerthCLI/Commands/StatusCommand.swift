@@ -13,7 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
     var env: String
 
     @Flag(name: .long, help: "Print JSON (format_version 1).")

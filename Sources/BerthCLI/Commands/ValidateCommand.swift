@@ -13,7 +13,7 @@ struct ValidateCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("Only this environment.", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Only this environment.", valueName: "name"), completion: .environments)
     var env: String?
 
     func run() throws {
