@@ -1,5 +1,5 @@
 public import BerthModel
-public import BerthLoading
+import BerthLoading
 
 /// One difference `berth parity` reports: `service:web` / `image`, `config:app-conf` / `config`, ...
 public struct ParityDifference: Hashable, Sendable, Codable {

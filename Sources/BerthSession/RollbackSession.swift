@@ -1,5 +1,5 @@
 import BerthCore
-public import BerthModel
+import BerthModel
 public import BerthApply
 public import BerthPlan
 import BerthLoading
