@@ -1,4 +1,4 @@
-public import BerthCore
+import BerthCore
 
 /// `berth init`: the files of a starter project that validates: a base with one commented service,
 /// one file per environment extending it, an empty migrations folder, and the JSON Schema that the

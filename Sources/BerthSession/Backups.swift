@@ -1,6 +1,6 @@
 public import BerthModel
-public import BerthApply
-public import BerthPlan
+import BerthApply
+import BerthPlan
 import BerthCore
 import BerthLoading
 import Foundation

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The version control of a user's project, as releases record it: the commit the project is at,
 /// and the subjects of the commits between two of them (for release notes). A driver of `Context`.

@@ -1,5 +1,5 @@
-public import BerthModel
-public import BerthApply
+import BerthModel
+import BerthApply
 import BerthCore
 import BerthLoading
 import BerthPlan

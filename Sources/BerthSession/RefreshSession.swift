@@ -1,6 +1,6 @@
 import BerthCore
-public import BerthModel
-public import BerthApply
+import BerthModel
+import BerthApply
 
 /// `berth refresh-data` as a library call: puts a backup of one environment's database (SRC) into
 /// another's (DST), then masks it, never into production.

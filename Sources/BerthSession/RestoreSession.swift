@@ -1,6 +1,6 @@
 import BerthCore
 public import BerthModel
-public import BerthApply
+import BerthApply
 import BerthLoading
 public import Foundation
 

@@ -1,6 +1,6 @@
 import BerthCore
 import BerthModel
-public import BerthApply
+import BerthApply
 public import BerthPlan
 import BerthLoading
 import Foundation
