@@ -101,8 +101,13 @@ extension CommandsOnDoublesTests {
         #expect(await berth(["drift", "--env", "dev"], world).status == 2)
 
         // apply --target without a saved plan plans and applies the partial plan.
-        #expect(await berth(["apply", "--env", "dev", "--target", "service:worker", "--yes"], world).status == 0)
+        let worker = await berth(["apply", "--env", "dev", "--target", "service:worker", "--yes", "--json"], world)
+        #expect(worker.status == 0, "\(worker.stderr)")
+        #expect(try json(worker.stdout)["targets"] as? [String] == ["service:worker"])
         #expect(await world.engine.containers.count == 2)
+        let nothing = await berth(["apply", "--env", "dev", "--target", "service:worker", "--yes"], world)
+        #expect(nothing.status == 0)
+        #expect(nothing.stdout.hasPrefix("No changes for service:worker: it matches"), "\(nothing.stdout)")
         #expect(await berth(["apply", "--env", "dev", "--yes"], world).status == 0)
         #expect(await world.engine.containers.count == 3)
     }
