@@ -8,6 +8,7 @@ public enum Suggestion {
     static let candidateLimit = 100
     static let wordLimit = 64
 
+    /// The candidate nearest to `word` (a few edits at most, case aside), or nil.
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         guard candidates.underestimatedCount <= candidateLimit, word.utf8.count <= wordLimit else { return nil }
         let target = lowercased(word)
@@ -23,6 +24,7 @@ public enum Suggestion {
         return best?.candidate
     }
 
+    /// `; did you mean 'NAME'?`, or nothing.
     public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }

@@ -14,16 +14,24 @@ public struct Plan: Hashable, Sendable {
     /// What stops the plan from being applied: a migration changed after it was applied, an image the
     /// engine does not have, a host port another process holds.
     public var problems: [String]
+    /// The resources a partial plan is limited to (`--target`, see `PlanTargets`), sorted; empty for a full plan.
+    public var targets: [String]
 
-    public init(environment: String, project: String, fingerprint: String, actions: [PlanAction], problems: [String]) {
+    public init(
+        environment: String, project: String, fingerprint: String, actions: [PlanAction], problems: [String], targets: [String] = []
+    ) {
         self.environment = environment
         self.project = project
         self.fingerprint = fingerprint
         self.actions = actions
         self.problems = problems
+        self.targets = targets
     }
 
     public var isEmpty: Bool { actions.isEmpty }
+
+    /// Limited to targets: the rest of the environment may differ from its files.
+    public var isPartial: Bool { !targets.isEmpty }
 
     /// Resources created, changed and deleted; a replaced container (several steps) counts once, as changed.
     public var summary: Summary {

@@ -13,10 +13,12 @@ public struct PlanDocument: Codable, Sendable {
     public var fingerprint: String
     public var problems: [String]
     public var actions: [Action]
+    /// The resources a partial plan is limited to (`plan --target`); absent for a full plan.
+    public var targets: [String]?
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
-        case project, environment, fingerprint, problems, actions
+        case project, environment, fingerprint, problems, actions, targets
     }
 
     public struct Action: Codable, Sendable {
@@ -65,6 +67,7 @@ public struct PlanDocument: Codable, Sendable {
         environment = plan.environment
         fingerprint = plan.fingerprint
         problems = plan.problems
+        targets = plan.targets.isEmpty ? nil : plan.targets
         actions = plan.actions.map { action in
             var target = Target()
             switch action.target {
@@ -115,7 +118,10 @@ public struct PlanDocument: Codable, Sendable {
             }
             return action
         }
-        return Plan(environment: environment, project: project, fingerprint: fingerprint, actions: restored, problems: problems)
+        return Plan(
+            environment: environment, project: project, fingerprint: fingerprint, actions: restored, problems: problems,
+            targets: PlanTargets.normalized(targets ?? [])
+        )
     }
 
     /// Pretty JSON, keys sorted.

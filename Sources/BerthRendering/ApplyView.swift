@@ -26,12 +26,24 @@ public struct ApplyView: Sendable {
 
     public var succeeded: Bool { status == "succeeded" || status == "no-changes" }
 
+    /// The plan, when it was limited to targets (`--target`): the JSON names them, the text says so.
+    var partial: Plan? {
+        let plan: Plan
+        switch outcome {
+        case .failure: return nil
+        case .success(.noChanges(let limited)), .success(.declined(let limited, _)): plan = limited
+        case .success(.applied(let applied)): plan = applied.plan
+        }
+        return plan.isPartial ? plan : nil
+    }
+
     public func json() -> JSONValue {
         var members: [JSONValue.Member] = [
             .init("format_version", .string("1")),
             .init("environment", .string(environment)),
             .init("status", .string(status)),
         ]
+        if let partial { members.append(.init("targets", .strings(partial.targets))) }
         switch outcome {
         case .failure(let error):
             members.append(.init("errors", .strings(error.problems)))
@@ -61,6 +73,8 @@ public struct ApplyView: Sendable {
         switch outcome {
         case .failure:
             return nil
+        case .success(.noChanges) where partial != nil:
+            return partial.map { PlanView($0).text() }
         case .success(.noChanges):
             return "No changes: \(environment) matches its desired state.\n"
         case .success(.declined):
@@ -69,7 +83,8 @@ public struct ApplyView: Sendable {
             let report = applied.report
             let release = applied.release.map { " Release \($0.number) (\($0.digest.prefix(19)))." } ?? ""
             if report.succeeded {
-                return "Applied \(report.done.count) action\(report.done.count == 1 ? "" : "s") to \(environment).\(release)\n"
+                let limited = partial.map { " (limited to \($0.targets.joined(separator: ", ")))" } ?? ""
+                return "Applied \(report.done.count) action\(report.done.count == 1 ? "" : "s") to \(environment)\(limited).\(release)\n"
             }
             var summary = "Apply of \(environment) failed:\(applied.release.map { " recorded as release \($0.number), failed." } ?? "")\n"
             if let halted = report.halted { summary += "  stopped: \(halted)\n" }

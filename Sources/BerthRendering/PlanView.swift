@@ -21,6 +21,8 @@ public struct PlanView: Sendable {
             "format_version": .string("1"),
             "environment": .string(plan.environment),
             "fingerprint": .string(plan.fingerprint),
+            "partial": .bool(plan.isPartial),
+            "targets": .strings(plan.targets),
             "actions": .array(plan.actions.map { action in
                 .object([
                     "id": .string(action.id),
@@ -51,10 +53,13 @@ public struct PlanView: Sendable {
         ])
     }
 
-    /// A line per action with its cause, the changed fields under it, and the summary.
+    /// A line per action with its cause, the changed fields under it, and the summary; a partial plan
+    /// names its targets and warns that it does not show the rest of the environment.
     public func text() -> String {
         guard !plan.isEmpty || !plan.problems.isEmpty else {
-            return "No changes: \(plan.environment) matches its desired state.\n"
+            guard plan.isPartial else { return "No changes: \(plan.environment) matches its desired state.\n" }
+            let (they, match, need) = plan.targets.count == 1 ? ("it", "matches", "needs") : ("they", "match", "need")
+            return "No changes for \(targetList): \(they) \(match) the desired state of \(plan.environment), with what \(they) \(need).\n" + partialWarning
         }
         var out = ""
         let width = plan.actions.map { $0.kind.rawValue.count }.max() ?? 0
@@ -80,12 +85,21 @@ public struct PlanView: Sendable {
             }
         }
         let summary = plan.summary
+        if plan.isPartial { out += "\nPartial plan, limited to \(targetList) and what \(plan.targets.count == 1 ? "it needs" : "they need").\n" + partialWarning }
         out += "\nPlan for \(plan.environment): \(summary.create) to create, \(summary.update) to change, \(summary.delete) to delete.\n"
         if !plan.problems.isEmpty {
             let count = plan.problems.count
             out += "It cannot be applied: \(count) problem\(count == 1 ? "" : "s") (on standard error); nothing was changed.\n"
         }
         return out + rollbackText()
+    }
+
+    private var targetList: String { plan.targets.joined(separator: ", ") }
+
+    /// As Terraform warns of `-target`: a partial plan is for exceptions, not the routine.
+    private var partialWarning: String {
+        style.yellow("warning:") + " the rest of \(plan.environment) is not planned and may differ from its files; "
+            + "run berth plan without --target to see everything that differs.\n"
     }
 
     /// The way back, a line per resource, the last changed first; a step that loses data marked `!`.

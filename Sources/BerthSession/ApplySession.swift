@@ -32,12 +32,15 @@ public struct ApplySession: Sendable {
         public var rollForward: Bool
         /// Go ahead in a closed deployment window (recorded in the history).
         public var windowOverride: WindowOverride?
+        /// Limit the fresh plan to these resources and what they need (`--target`); a saved plan carries its own.
+        public var targets: [String]
 
         public init(
             environment: String, savedPlan: (path: String, text: [UInt8])? = nil, parallelism: Int = 4,
             lockTimeout: Duration = .zero, stopTimeout: Int = 10, confirm: (@Sendable (Plan) async -> String?)? = nil,
-            rollForward: Bool = false, windowOverride: WindowOverride? = nil
+            rollForward: Bool = false, windowOverride: WindowOverride? = nil, targets: [String] = []
         ) {
+            self.targets = targets
             self.windowOverride = windowOverride
             self.rollForward = rollForward
             self.environment = environment
@@ -88,6 +91,9 @@ public struct ApplySession: Sendable {
     public static func key(_ environment: Environment) -> String { "\(environment.project)/\(environment.name)" }
 
     public func run(_ options: Options) async throws(SessionError) -> Outcome {
+        if let saved = options.savedPlan, !options.targets.isEmpty {
+            throw SessionError("--target cannot change the saved plan \(saved.path): it is applied as it was made, with the targets it records")
+        }
         let pipeline = Pipeline(context)
         let environment = try pipeline.load(options.environment)
         let window = try WindowGate.check(environment: environment, at: context.clock.now, operation: .apply, override: options.windowOverride)
@@ -125,22 +131,39 @@ public struct ApplySession: Sendable {
     ) async throws(SessionError) -> Outcome {
         let pipeline = Pipeline(context)
         let key = Self.key(environment)
+        var saved: (path: String, plan: Plan)?
+        if let file = options.savedPlan { saved = (file.path, try Approvals.savedPlan(file.path, text: file.text, environment: environment)) }
         let observed = try await pipeline.observe(resolution)
-        let fresh = try await pipeline.plan(resolution, observed: observed)
-        let plan = try chosen(fresh, saved: options.savedPlan, environment: environment)
+        // A saved partial plan is made again with its own targets, so that it is compared with its like.
+        let fresh = try await pipeline.plan(resolution, observed: observed, targets: saved?.plan.targets ?? options.targets)
+        let plan = try chosen(fresh, saved: saved)
         try Approvals.check(environment, fingerprint: plan.fingerprint, store: store, key: key, applier: context.owner)
         guard plan.problems.isEmpty else { throw SessionError(plan.problems) }
         guard !plan.isEmpty else { return .noChanges(plan) }
         if !options.rollForward { try checkNotPinned(store, key: key, desired: resolution.desired) }
         return try await carryOut(
             plan, options: options, resolution: resolution, inputs: Executor.Inputs(secrets: resolution.secrets, configs: resolution.renderedConfigs),
-            store: store, lease: lease, release: ReleaseNote()
+            store: store, lease: lease, release: ReleaseNote(plan)
         )
     }
 
     /// What a release records beyond what runs: why it was made.
     struct ReleaseNote {
+        /// An apply's: a partial plan's summary names its targets (`apply --target container:web-1`).
+        init(_ plan: Plan) {
+            if plan.isPartial { (summary, partial) = ("apply --target " + plan.targets.joined(separator: " --target "), true) }
+        }
+
+        init(summary: String = "apply", rollbackTarget: Int? = nil, imagesAsWritten: [String: String] = [:], desiredDigest: String? = nil) {
+            self.summary = summary
+            self.rollbackTarget = rollbackTarget
+            self.imagesAsWritten = imagesAsWritten
+            self.desiredDigest = desiredDigest
+        }
+
         var summary = "apply"
+        /// A partial apply (`--target`): the rest of the environment was left as it was.
+        var partial = false
         var rollbackTarget: Int?
         /// Images as the release's files wrote them, by service, where the desired state names image IDs.
         var imagesAsWritten: [String: String] = [:]
@@ -202,10 +225,10 @@ public struct ApplySession: Sendable {
         )
     }
 
-    /// The fresh plan, or the saved one when it is for this environment and still matches the world.
-    private func chosen(_ fresh: Plan, saved: (path: String, text: [UInt8])?, environment: Environment) throws(SessionError) -> Plan {
+    /// The fresh plan, or the saved one (read for this environment) when it still matches the world.
+    private func chosen(_ fresh: Plan, saved: (path: String, plan: Plan)?) throws(SessionError) -> Plan {
         guard let saved else { return fresh }
-        let plan = try Approvals.savedPlan(saved.path, text: saved.text, environment: environment)
+        let plan = saved.plan
         guard plan.fingerprint == fresh.fingerprint else {
             throw SessionError(
                 "the saved plan \(saved.path) is stale: the desired or the observed state changed since it was made; nothing was applied. Run berth plan again."

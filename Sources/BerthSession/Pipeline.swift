@@ -73,11 +73,16 @@ public struct Pipeline: Sendable {
     /// The plan, with a problem for every new container whose image the engine lacks or whose host
     /// port something else holds (checked only when the plan creates containers). A loopback port the
     /// planner chose for a routed replica and found taken is avoided: the plan is made again without it.
-    public func plan(_ resolution: DesiredStateResolver.Resolution, observed: ObservedState) async throws(SessionError) -> Plan {
+    ///
+    /// With `targets`, the plan is limited to them and what they need (`PlanTargets`) before it is checked;
+    /// a target that names no resource of the environment is an error, with the closest names.
+    public func plan(
+        _ resolution: DesiredStateResolver.Resolution, observed: ObservedState, targets: [String] = []
+    ) async throws(SessionError) -> Plan {
         var observed = observed
         var images: [ImageSummary]?
         while true {
-            let plan = Planner.plan(desired: resolution.desired, observed: observed)
+            let plan = try Self.limited(Planner.plan(desired: resolution.desired, observed: observed), to: targets, resolution: resolution, observed: observed)
             let needs = Preflight.needs(plan)
             guard !needs.images.isEmpty else { return plan }
             if images == nil {
@@ -105,6 +110,34 @@ public struct Pipeline: Sendable {
         }
     }
 
+    /// The plan limited to `targets`, or an error naming every target that is no resource of the environment.
+    static func limited(
+        _ plan: Plan, to targets: [String], resolution: DesiredStateResolver.Resolution, observed: ObservedState
+    ) throws(SessionError) -> Plan {
+        guard !targets.isEmpty else { return plan }
+        let resources = PlanTargets.resources(desired: resolution.desired, observed: observed, plan: plan)
+        let unknown = PlanTargets.unknown(targets, resources: resources)
+        guard unknown.isEmpty else {
+            let name = resolution.desired.environment.name
+            throw SessionError(unknown.map { target in
+                guard let colon = target.firstIndex(of: ":"), colon != target.startIndex else {
+                    return "--target \(target): a target is KIND:NAME, as the plan names resources (container:web-1, config:app-env, migration:4, service:web)"
+                }
+                let kind = target[...colon]
+                let sameKind = resources.filter { $0.hasPrefix(kind) }
+                let listed = sameKind.isEmpty ? "it has no \(kind.dropLast()) resources" : "its \(kind.dropLast()) resources: \(Self.few(sameKind))"
+                let suggestion = Suggestion.didYouMean(target, in: sameKind.isEmpty ? resources : sameKind)
+                return "--target \(target): \(name) has no such resource\(suggestion) (\(listed)); nothing was planned"
+            })
+        }
+        return plan.limited(to: targets, observed: observed)
+    }
+
+    /// The first names of a list, and how many more.
+    private static func few(_ names: [String], limit: Int = 12) -> String {
+        names.count <= limit ? names.joined(separator: ", ") : names.prefix(limit).joined(separator: ", ") + " and \(names.count - limit) more"
+    }
+
     /// Everything a plan is made from, and the plan.
     public struct Planned: Sendable {
         public var environment: Environment
@@ -113,11 +146,13 @@ public struct Pipeline: Sendable {
         public var plan: Plan
     }
 
-    public func plan(_ name: String) async throws(SessionError) -> Planned {
+    /// - Parameter targets: limit the plan to these resources and what they need (`--target`).
+    public func plan(_ name: String, targets: [String] = []) async throws(SessionError) -> Planned {
         let environment = try load(name)
         let resolution = try resolve(environment)
         let observed = try await observe(resolution)
-        return Planned(environment: environment, resolution: resolution, observed: observed, plan: try await plan(resolution, observed: observed))
+        let plan = try await plan(resolution, observed: observed, targets: targets)
+        return Planned(environment: environment, resolution: resolution, observed: observed, plan: plan)
     }
 
     /// Every difference from the desired state.

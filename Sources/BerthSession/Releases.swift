@@ -85,7 +85,10 @@ extension ApplySession {
         }
         var manifest = Releases.manifest(desired: desired, observed: observed)
         for index in manifest.services.indices {
-            if let written = note.imagesAsWritten[manifest.services[index].name] { manifest.services[index].image = written }
+            let name = manifest.services[index].name
+            if let written = note.imagesAsWritten[name] { manifest.services[index].image = written }
+            // A partial apply left the rest as it was: its release counts the replicas that run, not those the files ask for.
+            if note.partial { manifest.services[index].replicas = observed.containers.filter { $0.service == name && $0.isRunning }.count }
         }
         let revision = context.revision.current(in: Paths.resolve(context.project, against: context.currentDirectory))
         let release = Release(

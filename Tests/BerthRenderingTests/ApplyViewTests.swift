@@ -31,4 +31,21 @@ import BerthRendering
         let undone = ApplySession.Applied(plan: plan, report: report, id: 9, status: .rolledBack, release: release)
         #expect(ApplyView(environment: "staging", outcome: .success(.applied(undone))).text()?.contains("berth restore") == false)
     }
+
+    @Test("a partial apply says it was limited, and its JSON names the targets; a full one has no targets key")
+    func partialApply() throws {
+        var report = ExecutionReport()
+        report.done = ["create:container:web-1"]
+        let plan = Plan(environment: "dev", project: "shop", fingerprint: "f", actions: [], problems: [], targets: ["container:web-1"])
+        let applied = ApplyView(environment: "dev", outcome: .success(.applied(ApplySession.Applied(plan: plan, report: report, id: 1, status: .succeeded))))
+        #expect(applied.text() == "Applied 1 action to dev (limited to container:web-1).\n")
+        #expect(applied.json().jsonText().contains("\"targets\""))
+        let none = ApplyView(environment: "dev", outcome: .success(.noChanges(plan)))
+        #expect(none.text()?.hasPrefix("No changes for container:web-1: it matches the desired state of dev") == true)
+        var full = plan
+        full.targets = []
+        let fullView = ApplyView(environment: "dev", outcome: .success(.noChanges(full)))
+        #expect(fullView.text() == "No changes: dev matches its desired state.\n")
+        #expect(!fullView.json().jsonText().contains("\"targets\""))
+    }
 }

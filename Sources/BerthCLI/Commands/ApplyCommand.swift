@@ -4,7 +4,7 @@ import BerthPlan
 import BerthSession
 import BerthRendering
 
-/// `berth apply --env NAME [--plan FILE] [--yes]`: parses, builds the context, runs `ApplySession`,
+/// `berth apply --env NAME [--plan FILE | --target RESOURCE...] [--yes]`: parses, builds the context, runs `ApplySession`,
 /// renders its outcome. The apply's policy is all in the session.
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +40,17 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Progress as JSON lines on standard error, and the result as JSON (format_version 1) on standard output.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Plan and apply only this resource (container:web-1, config:app-env, service:web, ...) and what it needs; repeatable.",
+        valueName: "resource"
+    ))
+    var target: [String] = []
+
     @OptionGroup var window: WindowOverrideOptions
+
+    func validate() throws {
+        if plan != nil, !target.isEmpty { throw ValidationError("--target and --plan: a saved plan is applied with the targets it was made with") }
+    }
 
     func run() async throws {
         let console = CommandContext.console(global)
@@ -51,7 +61,7 @@ struct ApplyCommand: AsyncParsableCommand {
             let ask: @Sendable (Plan) async -> String? = { plan in await Self.confirm(plan, console: console, json: json) }
             var options = ApplySession.Options(
                 environment: env, parallelism: parallelism, lockTimeout: .seconds(lockTimeout), confirm: yes ? nil : ask,
-                rollForward: rollForward, windowOverride: window.override
+                rollForward: rollForward, windowOverride: window.override, targets: target
             )
             if let path = plan {
                 do throws(FileSystemError) {

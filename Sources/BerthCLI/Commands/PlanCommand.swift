@@ -4,8 +4,8 @@ import BerthPlan
 import BerthSession
 import BerthRendering
 
-/// `berth plan --env NAME [--json] [--out FILE] [--graph dot|mermaid]`: observe, diff, print the ordered
-/// plan and how it would be undone, or its graph.
+/// `berth plan --env NAME [--json] [--out FILE] [--graph dot|mermaid] [--target RESOURCE...]`: observe, diff,
+/// print the ordered plan (or only what the targets need) and how it would be undone, or its graph.
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
@@ -27,6 +27,12 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Print the plan's graph instead of the plan: dot (Graphviz) or mermaid.", valueName: "format"))
     var graph: GraphFormat?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Limit the plan to this resource (container:web-1, config:app-env, migration:4, route:web, service:web, ...) and what it needs; repeatable.",
+        valueName: "resource"
+    ))
+    var target: [String] = []
+
     enum GraphFormat: String, ExpressibleByArgument, CaseIterable {
         case dot, mermaid
     }
@@ -39,7 +45,7 @@ struct PlanCommand: AsyncParsableCommand {
         let console = CommandContext.console(global)
         let planned: Pipeline.Planned
         do {
-            planned = try await Pipeline(CommandContext.make(global, console: console)).plan(env)
+            planned = try await Pipeline(CommandContext.make(global, console: console)).plan(env, targets: target)
         } catch {
             throw error.report(on: console)
         }
