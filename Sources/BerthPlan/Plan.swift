@@ -14,13 +14,19 @@ public struct Plan: Hashable, Sendable {
     /// What stops the plan from being applied: a migration changed after it was applied, an image the
     /// engine does not have, a host port another process holds.
     public var problems: [String]
+    /// What the plan leaves as it is on purpose, and why (a destroy keeps the database unless told
+    /// otherwise); shown after the actions. Empty for an apply.
+    public var kept: [String]
 
-    public init(environment: String, project: String, fingerprint: String, actions: [PlanAction], problems: [String]) {
+    public init(
+        environment: String, project: String, fingerprint: String, actions: [PlanAction], problems: [String], kept: [String] = []
+    ) {
         self.environment = environment
         self.project = project
         self.fingerprint = fingerprint
         self.actions = actions
         self.problems = problems
+        self.kept = kept
     }
 
     public var isEmpty: Bool { actions.isEmpty }
@@ -90,6 +96,12 @@ public struct PlanAction: Hashable, Sendable {
         case verify
         /// Run a command around a switch.
         case hook
+        /// Remove a config file Berth wrote (`berth destroy`).
+        case removeConfig = "remove-config"
+        /// Stop the proxy Berth runs for the environment and remove its files (`berth destroy`).
+        case stopProxy = "stop-proxy"
+        /// Drop what Berth owns in the environment's database (`berth destroy --drop-database`).
+        case dropDatabase = "drop-database"
     }
 
     /// What the action does to its resource, for the summary.
@@ -146,6 +158,8 @@ public struct PlanAction: Hashable, Sendable {
         case drain(DrainGate)
         case verification(VerifyGate)
         case hook(HookRun)
+        /// The environment's database (a PostgreSQL URL carries no password).
+        case database(DatabaseLocation)
     }
 
     public init(

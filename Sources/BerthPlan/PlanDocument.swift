@@ -13,10 +13,12 @@ public struct PlanDocument: Codable, Sendable {
     public var fingerprint: String
     public var problems: [String]
     public var actions: [Action]
+    /// What the plan leaves on purpose; absent when nothing is.
+    public var kept: [String]?
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
-        case project, environment, fingerprint, problems, actions
+        case project, environment, fingerprint, problems, actions, kept
     }
 
     public struct Action: Codable, Sendable {
@@ -52,6 +54,7 @@ public struct PlanDocument: Codable, Sendable {
         public var drain: DrainGate?
         public var verification: VerifyGate?
         public var hook: HookRun?
+        public var database: DatabaseLocation?
     }
 
     public struct ExistingContainer: Codable, Sendable, Hashable {
@@ -65,6 +68,7 @@ public struct PlanDocument: Codable, Sendable {
         environment = plan.environment
         fingerprint = plan.fingerprint
         problems = plan.problems
+        kept = plan.kept.isEmpty ? nil : plan.kept
         actions = plan.actions.map { action in
             var target = Target()
             switch action.target {
@@ -78,6 +82,7 @@ public struct PlanDocument: Codable, Sendable {
             case .drain(let gate): target.drain = gate
             case .verification(let gate): target.verification = gate
             case .hook(let run): target.hook = run
+            case .database(let location): target.database = location
             }
             return Action(
                 id: action.id, type: action.kind, resource: action.resource, cause: action.cause, dependsOn: action.dependsOn,
@@ -104,6 +109,7 @@ public struct PlanDocument: Codable, Sendable {
             else if let gate = document.target.drain { target = .drain(gate) }
             else if let gate = document.target.verification { target = .verification(gate) }
             else if let run = document.target.hook { target = .hook(run) }
+            else if let location = document.target.database { target = .database(location) }
             else { throw PlanDocumentError("action \(document.id) has no target") }
             let action = PlanAction(
                 kind: document.type, resource: document.resource, cause: document.cause, effect: document.effect,
@@ -115,7 +121,7 @@ public struct PlanDocument: Codable, Sendable {
             }
             return action
         }
-        return Plan(environment: environment, project: project, fingerprint: fingerprint, actions: restored, problems: problems)
+        return Plan(environment: environment, project: project, fingerprint: fingerprint, actions: restored, problems: problems, kept: kept ?? [])
     }
 
     /// Pretty JSON, keys sorted.

@@ -40,6 +40,7 @@ public struct PlanView: Sendable {
             }),
             "summary": .object(["create": .int(summary.create), "update": .int(summary.update), "delete": .int(summary.delete)]),
             "problems": .strings(plan.problems),
+            "kept": plan.kept.isEmpty ? nil : .strings(plan.kept),
             "rollback": .array(rollback.map { step in
                 .object([
                     "resource": .string(step.resource),
@@ -81,11 +82,17 @@ public struct PlanView: Sendable {
         }
         let summary = plan.summary
         out += "\nPlan for \(plan.environment): \(summary.create) to create, \(summary.update) to change, \(summary.delete) to delete.\n"
+        out += keptText()
         if !plan.problems.isEmpty {
             let count = plan.problems.count
             out += "It cannot be applied: \(count) problem\(count == 1 ? "" : "s") (on standard error); nothing was changed.\n"
         }
         return out + rollbackText()
+    }
+
+    /// What the plan leaves on purpose, a line each; empty when nothing.
+    public func keptText() -> String {
+        plan.kept.isEmpty ? "" : "Kept:\n" + plan.kept.map { "  \($0)\n" }.joined()
     }
 
     /// The way back, a line per resource, the last changed first; a step that loses data marked `!`.
