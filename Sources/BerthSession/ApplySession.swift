@@ -146,6 +146,8 @@ public struct ApplySession: Sendable {
         var imagesAsWritten: [String: String] = [:]
         /// The digest of the desired state the environment files ask for, when the plan was made from another.
         var desiredDigest: String?
+        /// A destroy: the release records what is left (no service), and keeps no environment to return to.
+        var destroyed = false
     }
 
     /// Shows the plan, asks, then journals and runs it, and records the release: the part of an apply
@@ -179,7 +181,8 @@ public struct ApplySession: Sendable {
                 engine: try context.engine(environment.engine.host), configs: context.configs, health: context.health,
                 clock: context.clock, nameConflicts: context.nameConflicts, migrate: { step in try await connection.apply(step) },
                 undoMigration: { step in try await connection.undo(step) },
-                proxy: environment.proxy == nil ? nil : context.proxy, hooks: context.hooks
+                proxy: environment.proxy == nil ? nil : context.proxy, hooks: context.hooks,
+                dropDatabase: { location in try await connection.drop(location) }
             ),
             parallelism: options.parallelism, stopTimeout: options.stopTimeout
         )
