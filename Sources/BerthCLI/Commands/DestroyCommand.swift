@@ -64,10 +64,30 @@ struct DestroyCommand: AsyncParsableCommand {
         } catch {
             outcome = .failure(error)
         }
-        if case .success(.noChanges(let plan)) = outcome, !json {
-            console.output("Nothing to destroy: \(env) has nothing of Berth's left to remove.\n" + PlanView(plan).keptText())
-            return
+        if !json, case .success(let done) = outcome, let text = Self.text(done, environment: env) {
+            return console.output(text)
         }
         try ApplyCommand.finish(outcome, environment: env, console: console, json: json, declined: "nothing destroyed")
+    }
+
+    /// What a destroy that went through (or found nothing) says, with the way back; nil for the other
+    /// outcomes, which read as an apply's.
+    static func text(_ outcome: ApplySession.Outcome, environment: String) -> String? {
+        switch outcome {
+        case .noChanges(let plan):
+            return "Nothing to destroy: \(environment) has nothing of Berth's left to remove.\n" + PlanView(plan).keptText()
+        case .applied(let applied) where applied.succeeded:
+            var text = "Destroyed \(environment): \(applied.report.done.count) action\(applied.report.done.count == 1 ? "" : "s") done."
+            if let release = applied.release {
+                text += " Recorded as release \(release.number); berth rollback --env \(environment) re-creates what ran before it."
+            }
+            text += "\n"
+            if let backup = applied.release?.backups.first(where: { $0.kind == .database }) {
+                text += "The database was dropped; its data comes back only with berth restore --env \(environment) --backup \(backup.id).\n"
+            }
+            return text
+        default:
+            return nil
+        }
     }
 }
