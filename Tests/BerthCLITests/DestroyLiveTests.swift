@@ -72,3 +72,30 @@ struct DestroyLiveTests {
         }
     }
 }
+
+/// `berth destroy` of a routed service behind the real HAProxy that Berth started.
+@Suite(.enabled(if: TrafficProject.isEnabled, "needs BERTH_ENGINE, haproxy and wrk"))
+struct DestroyProxyLiveTests {
+    @Test("destroy stops the proxy and removes its files, then the containers behind it")
+    func stopsTheProxy() async throws {
+        try await TrafficLiveTests.withProject("destroy-tr") { project in
+            try project.write()
+            let applied = try await project.berth(["apply", "--env", "traffic", "--yes"])
+            #expect(applied.status == 0, "\(applied.stderr)")
+            #expect(await project.versions(1) == ["1.0.0"])
+            let proxy = project.root + "/.berth/proxy/traffic"
+            #expect(FileManager.default.fileExists(atPath: proxy + "/haproxy.pid"))
+
+            let destroyed = try await project.berth(["destroy", "--env", "traffic", "--yes", "--no-color"])
+            #expect(destroyed.status == 0, "\(destroyed.stdout)\(destroyed.stderr)")
+            #expect(destroyed.stdout.hasPrefix("- stop-proxy"), "\(destroyed.stdout)")
+            #expect(try await project.containers().isEmpty)
+            for file in ["haproxy.pid", "admin.sock", "haproxy.cfg"] {
+                #expect(!FileManager.default.fileExists(atPath: proxy + "/" + file), "\(file)")
+            }
+            #expect(await project.versions(1) == ["error"])
+            let again = try await project.berth(["destroy", "--env", "traffic", "--yes"])
+            #expect(again.status == 0 && again.stdout.hasPrefix("Nothing to destroy"), "\(again.stdout)\(again.stderr)")
+        }
+    }
+}
