@@ -119,4 +119,17 @@ extension CommandsOnDoublesTests {
         #expect(await world.engine.containers.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: configPath(world)))
     }
+
+    @Test("destroy is refused in a closed window, changing nothing; --override-window --reason lets it through")
+    func destroyInClosedWindow() async throws {
+        let world = try SessionWorld(environment: Self.fridaysClosed)
+        #expect(await berth(["apply", "--env", "dev", "--yes", "--override-window", "--reason", "first setup"], world).status == 0)
+        let refused = await berth(["destroy", "--env", "dev", "--yes"], world)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("berth destroy --override-window --reason TEXT"), "\(refused.stderr)")
+        #expect(await world.engine.containers.count == 1)
+        let overridden = await berth(["destroy", "--env", "dev", "--yes", "--override-window", "--reason", "tearing down the demo"], world)
+        #expect(overridden.status == 0, "\(overridden.stderr)")
+        #expect(await world.engine.containers.isEmpty)
+    }
 }
