@@ -11,6 +11,14 @@ extension Executor {
         if case .hook(let run) = action.target { return try await hook(run, action, observer: observer) }
         guard let proxy = drivers.proxy else { throw ApplyError("\(action.resource): no proxy driver was given") }
         switch action.target {
+        case .proxy(let layout) where action.kind == .stopProxy:
+            do {
+                try await proxy.stop(layout.settings)
+            } catch {
+                throw ApplyError("\(action.resource): \(error)")
+            }
+            return .none
+
         case .proxy(let layout):
             do {
                 try await proxy.configure(layout)

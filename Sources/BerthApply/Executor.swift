@@ -1,5 +1,5 @@
 public import BerthCore
-import BerthModel
+public import BerthModel
 public import BerthEngine
 public import BerthObserve
 public import BerthPlan
@@ -12,6 +12,8 @@ public import BerthProxy
 /// running ones finish, and the actions done are taken back in reverse, each as the plan says.
 public struct Executor: Sendable {
     public typealias MigrationRunner = @Sendable (_ step: MigrationStep) async throws -> Void
+    /// Drops what Berth owns in a database (`berth destroy --drop-database`).
+    public typealias DatabaseDropper = @Sendable (_ location: DatabaseLocation) async throws -> Void
 
     /// The drivers the actions use.
     public struct Drivers: Sendable {
@@ -27,14 +29,17 @@ public struct Executor: Sendable {
         public var proxy: (any ProxyDriver)?
         /// Runs the hooks around a switch.
         public var hooks: any HookRunner
+        public var dropDatabase: DatabaseDropper
 
         public init(
             engine: any ContainerEngine, configs: any ConfigFiles = ConfigWriter(), health: any HealthProbe = HTTPHealthProbe(),
             clock: any BerthClock = SystemClock(), nameConflicts: any NameConflictPolicy = AdoptIdenticalContainer(),
             migrate: @escaping MigrationRunner,
             undoMigration: @escaping MigrationRunner = { step in throw ApplyError("migration \(step.version): no way to undo migrations was given") },
-            proxy: (any ProxyDriver)? = nil, hooks: any HookRunner = LocalHookRunner()
+            proxy: (any ProxyDriver)? = nil, hooks: any HookRunner = LocalHookRunner(),
+            dropDatabase: @escaping DatabaseDropper = { _ in throw ApplyError("no way to drop a database was given") }
         ) {
+            self.dropDatabase = dropDatabase
             self.proxy = proxy
             self.hooks = hooks
             self.undoMigration = undoMigration
@@ -207,6 +212,16 @@ public struct Executor: Sendable {
             }
             return !undoing && action.undo == .undoMigration ? .undoMigration(step) : .none
 
+        case .config(let write) where action.kind == .removeConfig:
+            let configs = drivers.configs
+            return try await Blocking.run("berth-config") { () throws(ApplyError) -> Reversal in
+                // Already gone: nothing to take back.
+                guard let previous = configs.read(write.path) else { return .none }
+                configs.remove(write.path)
+                guard configs.read(write.path) == nil else { throw ApplyError("\(action.resource): cannot remove \(write.path)") }
+                return .restoreConfig(path: write.path, previous: previous)
+            }
+
         case .config(let write):
             guard let content = inputs.configs[write.name] else {
                 throw ApplyError("\(action.resource): no content was resolved for config \(write.name)")
@@ -279,7 +294,8 @@ public struct Executor: Sendable {
                 case .remove:
                     try await engine.stopContainer(id: id, timeoutSeconds: stopTimeout)
                     try await engine.removeContainer(id: id, force: true)
-                case .migrate, .undoMigration, .writeConfig, .create, .waitHealthy, .configureProxy, .switch, .drain, .verify, .hook:
+                case .migrate, .undoMigration, .writeConfig, .create, .waitHealthy, .configureProxy, .switch, .drain, .verify, .hook,
+                     .removeConfig, .stopProxy, .dropDatabase:
                     throw ApplyError("\(action.resource): a \(action.kind.rawValue) action cannot work on the existing container \(name)")
                 }
             } catch let error as ApplyError {
@@ -287,6 +303,15 @@ public struct Executor: Sendable {
             } catch {
                 if action.kind == .remove, let error = error as? EngineError, error.isNotFound { return .none }
                 throw ApplyError("\(action.resource): cannot \(action.kind.rawValue) \(name): \(error)")
+            }
+            return .none
+
+        case .database(let location):
+            guard action.kind == .dropDatabase else { throw ApplyError("\(action.resource): a \(action.kind.rawValue) action cannot work on a database") }
+            do {
+                try await drivers.dropDatabase(location)
+            } catch {
+                throw ApplyError("\(action.resource): cannot drop it: \(error)")
             }
             return .none
 

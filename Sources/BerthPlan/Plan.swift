@@ -16,9 +16,13 @@ public struct Plan: Hashable, Sendable {
     public var problems: [String]
     /// The resources a partial plan is limited to (`--target`, see `PlanTargets`), sorted; empty for a full plan.
     public var targets: [String]
+    /// What the plan leaves as it is on purpose, and why (a destroy keeps the database unless told
+    /// otherwise); shown after the actions. Empty for an apply.
+    public var kept: [String]
 
     public init(
-        environment: String, project: String, fingerprint: String, actions: [PlanAction], problems: [String], targets: [String] = []
+        environment: String, project: String, fingerprint: String, actions: [PlanAction], problems: [String], targets: [String] = [],
+        kept: [String] = []
     ) {
         self.environment = environment
         self.project = project
@@ -26,6 +30,7 @@ public struct Plan: Hashable, Sendable {
         self.actions = actions
         self.problems = problems
         self.targets = targets
+        self.kept = kept
     }
 
     public var isEmpty: Bool { actions.isEmpty }
@@ -98,6 +103,12 @@ public struct PlanAction: Hashable, Sendable {
         case verify
         /// Run a command around a switch.
         case hook
+        /// Remove a config file Berth wrote (`berth destroy`).
+        case removeConfig = "remove-config"
+        /// Stop the proxy Berth runs for the environment and remove its files (`berth destroy`).
+        case stopProxy = "stop-proxy"
+        /// Drop what Berth owns in the environment's database (`berth destroy --drop-database`).
+        case dropDatabase = "drop-database"
     }
 
     /// What the action does to its resource, for the summary.
@@ -154,6 +165,8 @@ public struct PlanAction: Hashable, Sendable {
         case drain(DrainGate)
         case verification(VerifyGate)
         case hook(HookRun)
+        /// The environment's database (a PostgreSQL URL carries no password).
+        case database(DatabaseLocation)
     }
 
     public init(

@@ -15,10 +15,12 @@ public struct PlanDocument: Codable, Sendable {
     public var actions: [Action]
     /// The resources a partial plan is limited to (`plan --target`); absent for a full plan.
     public var targets: [String]?
+    /// What the plan leaves on purpose; absent when nothing is.
+    public var kept: [String]?
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
-        case project, environment, fingerprint, problems, actions, targets
+        case project, environment, fingerprint, problems, actions, targets, kept
     }
 
     public struct Action: Codable, Sendable {
@@ -54,6 +56,7 @@ public struct PlanDocument: Codable, Sendable {
         public var drain: DrainGate?
         public var verification: VerifyGate?
         public var hook: HookRun?
+        public var database: DatabaseLocation?
     }
 
     public struct ExistingContainer: Codable, Sendable, Hashable {
@@ -68,6 +71,7 @@ public struct PlanDocument: Codable, Sendable {
         fingerprint = plan.fingerprint
         problems = plan.problems
         targets = plan.targets.isEmpty ? nil : plan.targets
+        kept = plan.kept.isEmpty ? nil : plan.kept
         actions = plan.actions.map { action in
             var target = Target()
             switch action.target {
@@ -81,6 +85,7 @@ public struct PlanDocument: Codable, Sendable {
             case .drain(let gate): target.drain = gate
             case .verification(let gate): target.verification = gate
             case .hook(let run): target.hook = run
+            case .database(let location): target.database = location
             }
             return Action(
                 id: action.id, type: action.kind, resource: action.resource, cause: action.cause, dependsOn: action.dependsOn,
@@ -107,6 +112,7 @@ public struct PlanDocument: Codable, Sendable {
             else if let gate = document.target.drain { target = .drain(gate) }
             else if let gate = document.target.verification { target = .verification(gate) }
             else if let run = document.target.hook { target = .hook(run) }
+            else if let location = document.target.database { target = .database(location) }
             else { throw PlanDocumentError("action \(document.id) has no target") }
             let action = PlanAction(
                 kind: document.type, resource: document.resource, cause: document.cause, effect: document.effect,
@@ -120,7 +126,7 @@ public struct PlanDocument: Codable, Sendable {
         }
         return Plan(
             environment: environment, project: project, fingerprint: fingerprint, actions: restored, problems: problems,
-            targets: PlanTargets.normalized(targets ?? [])
+            targets: PlanTargets.normalized(targets ?? []), kept: kept ?? []
         )
     }
 

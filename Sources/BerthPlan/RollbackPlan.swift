@@ -116,6 +116,21 @@ public enum RollbackPlan {
             if kinds == [.configureProxy] {
                 return RollbackStep(resource: resource, action: .reconfigureProxy, detail: "configure the proxy for the previous routes (a seamless reload)")
             }
+            if let config = actions.lazy.compactMap(\.configWrite).first, kinds == [.removeConfig] {
+                return RollbackStep(
+                    resource: resource, action: .restoreConfig,
+                    detail: "berth apply writes \(config.path) again (its bytes, sha256 \(Short.hash(config.sha256) ?? ""), are backed up before it goes)"
+                )
+            }
+            if kinds == [.stopProxy] {
+                return RollbackStep(resource: resource, action: .reconfigureProxy, detail: "berth apply starts the proxy again with its layout")
+            }
+            if kinds == [.dropDatabase] {
+                return RollbackStep(
+                    resource: resource, action: .restoreDatabase, dataLoss: true,
+                    detail: "the data comes back only from the backup taken before the drop (berth restore); berth apply alone migrates an empty database"
+                )
+            }
             if kinds == [.hook] {
                 return RollbackStep(resource: resource, action: .none, detail: "a command ran; what it did is not undone")
             }

@@ -139,7 +139,7 @@ public struct HAProxyDriver: ProxyDriver {
                 }
             }
         }
-        for path in [settings.pidFile, settings.adminSocket, settings.serverStateFile] { unlink(path) }
+        for path in [settings.pidFile, settings.adminSocket, settings.serverStateFile, settings.configPath] { unlink(path) }
     }
 
     /// The layout hash the running process reports; nil when none runs.

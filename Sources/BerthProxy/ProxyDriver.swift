@@ -18,7 +18,8 @@ public protocol ProxyDriver: Sendable {
     /// The counters of every slot of a backend, in one exchange.
     func counters(_ settings: ProxySettings, backend: String) async throws(ProxyError) -> [ServerCounters]
 
-    /// Stops the proxy (for `destroy` and tests); nothing when it does not run.
+    /// Stops the proxy and removes the files Berth wrote for it (configuration, pid file, socket, saved
+    /// server table), for `destroy` and tests; nothing when it does not run.
     func stop(_ settings: ProxySettings) async throws(ProxyError)
 }
 

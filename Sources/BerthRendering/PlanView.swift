@@ -42,6 +42,7 @@ public struct PlanView: Sendable {
             }),
             "summary": .object(["create": .int(summary.create), "update": .int(summary.update), "delete": .int(summary.delete)]),
             "problems": .strings(plan.problems),
+            "kept": plan.kept.isEmpty ? nil : .strings(plan.kept),
             "rollback": .array(rollback.map { step in
                 .object([
                     "resource": .string(step.resource),
@@ -87,6 +88,7 @@ public struct PlanView: Sendable {
         let summary = plan.summary
         if plan.isPartial { out += "\nPartial plan, limited to \(targetList) and what \(plan.targets.count == 1 ? "it needs" : "they need").\n" + partialWarning }
         out += "\nPlan for \(plan.environment): \(summary.create) to create, \(summary.update) to change, \(summary.delete) to delete.\n"
+        out += keptText()
         if !plan.problems.isEmpty {
             let count = plan.problems.count
             out += "It cannot be applied: \(count) problem\(count == 1 ? "" : "s") (on standard error); nothing was changed.\n"
@@ -100,6 +102,11 @@ public struct PlanView: Sendable {
     private var partialWarning: String {
         style.yellow("warning:") + " the rest of \(plan.environment) is not planned and may differ from its files; "
             + "run berth plan without --target to see everything that differs.\n"
+    }
+
+    /// What the plan leaves on purpose, a line each; empty when nothing.
+    public func keptText() -> String {
+        plan.kept.isEmpty ? "" : "Kept:\n" + plan.kept.map { "  \($0)\n" }.joined()
     }
 
     /// The way back, a line per resource, the last changed first; a step that loses data marked `!`.

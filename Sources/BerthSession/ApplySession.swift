@@ -154,8 +154,12 @@ public struct ApplySession: Sendable {
             if plan.isPartial { (summary, partial) = ("apply --target " + plan.targets.joined(separator: " --target "), true) }
         }
 
-        init(summary: String = "apply", rollbackTarget: Int? = nil, imagesAsWritten: [String: String] = [:], desiredDigest: String? = nil) {
+        init(
+            summary: String = "apply", rollbackTarget: Int? = nil, imagesAsWritten: [String: String] = [:], desiredDigest: String? = nil,
+            destroyed: Bool = false
+        ) {
             self.summary = summary
+            self.destroyed = destroyed
             self.rollbackTarget = rollbackTarget
             self.imagesAsWritten = imagesAsWritten
             self.desiredDigest = desiredDigest
@@ -169,6 +173,8 @@ public struct ApplySession: Sendable {
         var imagesAsWritten: [String: String] = [:]
         /// The digest of the desired state the environment files ask for, when the plan was made from another.
         var desiredDigest: String?
+        /// A destroy: the release records what is left (no service), and keeps no environment to return to.
+        var destroyed = false
     }
 
     /// Shows the plan, asks, then journals and runs it, and records the release: the part of an apply
@@ -202,7 +208,8 @@ public struct ApplySession: Sendable {
                 engine: try context.engine(environment.engine.host), configs: context.configs, health: context.health,
                 clock: context.clock, nameConflicts: context.nameConflicts, migrate: { step in try await connection.apply(step) },
                 undoMigration: { step in try await connection.undo(step) },
-                proxy: environment.proxy == nil ? nil : context.proxy, hooks: context.hooks
+                proxy: environment.proxy == nil ? nil : context.proxy, hooks: context.hooks,
+                dropDatabase: { location in try await connection.drop(location) }
             ),
             parallelism: options.parallelism, stopTimeout: options.stopTimeout
         )

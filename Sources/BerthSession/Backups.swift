@@ -9,7 +9,7 @@ import Foundation
 ///
 /// - Before a plan that runs a migration: the database (`r<N>-database`, a file of its own per
 ///   release: `<root>/r<N>-database.dump` for PostgreSQL, `.sqlite` for SQLite).
-/// - Before a plan rewrites a config file that exists: its previous bytes (`r<N>-config-<name>`),
+/// - Before a plan rewrites or removes a config file that exists: its previous bytes (`r<N>-config-<name>`),
 ///   stored by content at `<root>/configs/<sha256>`, so the same bytes are kept once and a rollback
 ///   finds "the bytes release N had" by the hash its manifest records (`findConfig`).
 ///
@@ -32,7 +32,7 @@ public enum Backups {
         let changesDatabase = forced || plan.actions.contains { $0.kind == .migrate || $0.kind == .undoMigration }
         let database = changesDatabase ? environment.database?.location : nil
         let configs = plan.actions.compactMap { action -> ConfigWrite? in
-            guard action.kind == .writeConfig, case .config(let write) = action.target else { return nil }
+            guard action.kind == .writeConfig || action.kind == .removeConfig, case .config(let write) = action.target else { return nil }
             return write
         }
         guard database != nil || !configs.isEmpty else { return [] }

@@ -38,6 +38,25 @@ final class MigrationConnection: Sendable {
         }
     }
 
+    /// Drops what Berth owns in the database (`DatabaseDrop`): a SQLite file once its connection is
+    /// closed, the objects of a PostgreSQL schema on the connection.
+    func drop(_ location: DatabaseLocation) async throws {
+        try await Blocking.run("berth-migrate") { [self] () throws -> Void in
+            try database.withLock { (connection: inout (any SQLDatabase)?) throws in
+                switch location {
+                case .sqlite(let path):
+                    connection?.close()
+                    connection = nil
+                    try DatabaseDrop.dropSQLite(at: path)
+                case .postgres:
+                    let opened = try connection ?? open(location, secrets)
+                    connection = opened
+                    try DatabaseDrop.dropPostgres(opened)
+                }
+            }
+        }
+    }
+
     /// Runs `work` with a migrator on the connection, opened at first use, on a thread of its own.
     private func withMigrator(
         _ step: MigrationStep, _ work: @escaping @Sendable (Migrator, Migration) throws -> Void

@@ -90,13 +90,18 @@ extension ApplySession {
             // A partial apply left the rest as it was: its release counts the replicas that run, not those the files ask for.
             if note.partial { manifest.services[index].replicas = observed.containers.filter { $0.service == name && $0.isRunning }.count }
         }
+        if note.destroyed {
+            // Nothing runs; only the config files still on disk (kept) are there.
+            let onDisk = Set(observed.configs.filter { $0.sha256 != nil }.map(\.name))
+            manifest = ReleaseManifest(services: [], configs: manifest.configs.filter { onDisk.contains($0.name) }, migrations: manifest.migrations)
+        }
         let revision = context.revision.current(in: Paths.resolve(context.project, against: context.currentDirectory))
         let release = Release(
             number: 0, digest: manifest.digest, createdAt: context.clock.now, by: context.owner.description,
             status: report.succeeded ? .current : .failed, commit: revision?.commit, dirty: revision?.dirty ?? false,
             applyID: applyID, summary: note.summary, rollbackTarget: note.rollbackTarget,
             desiredDigest: note.desiredDigest ?? Fingerprint.ofDesired(desired),
-            manifest: manifest, backups: backups, environment: Releases.snapshot(desired.environment)
+            manifest: manifest, backups: backups, environment: note.destroyed ? nil : Releases.snapshot(desired.environment)
         )
         let context = self.context
         return await Blocking.run("berth-release") { () -> Release? in

@@ -11,12 +11,12 @@ public struct WindowOverride: Hashable, Sendable {
     }
 }
 
-/// The deployment-window check that `apply`, `rollback` and `promote` make when they start. A running
+/// The deployment-window check that `apply`, `rollback`, `promote` and `destroy` make when they start. A running
 /// apply is never stopped by a window that closes meanwhile.
 public enum WindowGate {
     /// What is about to change the environment: a rollback may be allowed in a closed window.
     public enum Operation: String, Sendable {
-        case apply, rollback, promote
+        case apply, rollback, promote, destroy
     }
 
     /// The type of the history event recorded when a closed window is overridden.

@@ -129,7 +129,7 @@ struct HAProxyDriverTests {
         }
     }
 
-    @Test("stop ends the process and removes its pid file and socket; a second stop does nothing")
+    @Test("stop ends the process and removes its pid file, socket and configuration; a second stop does nothing")
     func stops() async throws {
         try await LiveProxy.with { live in
             try await live.driver.configure(live.layout([Self.backend("web")]))
@@ -138,6 +138,7 @@ struct HAProxyDriverTests {
             #expect(await live.driver.observe(live.settings) == ObservedProxy(configSHA256: nil))
             #expect(!FileManager.default.fileExists(atPath: live.settings.pidFile))
             #expect(!FileManager.default.fileExists(atPath: live.settings.adminSocket))
+            #expect(!FileManager.default.fileExists(atPath: live.settings.configPath))
             #expect(live.get("/") == nil)
             #expect(kill(pid, 0) != 0 || (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == true)
             try await live.driver.stop(live.settings)
