@@ -1,8 +1,8 @@
 public import BerthPlan
 
 /// `berth plan --graph dot|mermaid`: the plan's actions as a graph, each after those it depends on,
-/// for Graphviz (`dot -Tsvg`) or a Mermaid block (GitHub renders it). Names and causes only; a plan
-/// holds no secret value.
+/// for Graphviz (`dot -Tsvg`) or a Mermaid block (GitHub renders it): a node per action, labelled
+/// with its kind, resource and cause, and an edge per dependency. A plan holds no secret value.
 public struct PlanGraphView: Sendable {
     public enum Format: String, Sendable, CaseIterable {
         case dot, mermaid
@@ -22,14 +22,16 @@ public struct PlanGraphView: Sendable {
         case .dot:
             var out = "digraph \"\(Self.dotEscaped("plan of \(plan.environment)"))\" {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n"
             for action in plan.actions {
-                out += "  \(node[action.id] ?? "") [label=\"\(Self.dotEscaped(Self.label(action)))\"];\n"
+                let label = Self.dotEscaped(Self.label(action)) + (action.cause.isEmpty ? "" : "\\n" + Self.dotEscaped(action.cause))
+                out += "  \(node[action.id] ?? "") [label=\"\(label)\"];\n"
             }
             for (from, to) in edges { out += "  \(from) -> \(to);\n" }
             return out + "}\n"
         case .mermaid:
             var out = "flowchart LR\n"
             for action in plan.actions {
-                out += "  \(node[action.id] ?? "")[\"\(Self.mermaidEscaped(Self.label(action)))\"]\n"
+                let label = Self.mermaidEscaped(Self.label(action)) + (action.cause.isEmpty ? "" : "<br/>" + Self.mermaidEscaped(action.cause))
+                out += "  \(node[action.id] ?? "")[\"\(label)\"]\n"
             }
             for (from, to) in edges { out += "  \(from) --> \(to)\n" }
             return out
@@ -41,10 +43,12 @@ public struct PlanGraphView: Sendable {
 
     static func dotEscaped(_ text: String) -> String {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 
-    /// Mermaid reads `#quot;` inside a quoted label.
+    /// Mermaid reads `#quot;`, `#lt;` and `#gt;` inside a quoted label (where `<br/>` breaks the line).
     static func mermaidEscaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "\"", with: "#quot;")
+        text.replacingOccurrences(of: "\"", with: "#quot;").replacingOccurrences(of: "<", with: "#lt;")
+            .replacingOccurrences(of: ">", with: "#gt;").replacingOccurrences(of: "\n", with: "<br/>")
     }
 }

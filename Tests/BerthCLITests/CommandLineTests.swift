@@ -225,6 +225,31 @@ struct PlanCommandTests {
         #expect(summary == ["create": 8, "update": 0, "delete": 0])
     }
 
+    @Test("the example's plan graph: DOT that Graphviz renders, Mermaid as Tests/Fixtures/graphs/example-dev.mmd")
+    func graph() async throws {
+        let root = try project()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dot = try await BerthProcess.run(["plan", "--env", "dev", "--graph", "dot"], in: root)
+        #expect(dot.status == 2, "\(dot.stderr)")
+        let file = root + "/plan.dot"
+        try dot.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        let svg = try await BerthProcess.run(executable: "/usr/bin/dot", ["-Tsvg", file])
+        #expect(svg.status == 0, "\(svg.stderr)")
+        #expect(svg.stdout.contains("<svg") && svg.stdout.contains("create container:web&#45;1"), "\(svg.stdout.prefix(400))")
+
+        let mermaid = try await BerthProcess.run(["plan", "--env", "dev", "--graph", "mermaid"], in: root)
+        #expect(mermaid.status == 2)
+        // What differs from one copy of the project to the next: its folder, name, host ports and so the containers' names.
+        let base = try String(contentsOfFile: root + "/environments/base.yaml", encoding: .utf8)
+        let project = try #require(base.firstMatch(of: /project: (\S+)/)).1
+        let ports = try #require(try String(contentsOfFile: root + "/environments/dev.yaml", encoding: .utf8).firstMatch(of: /127\.0\.0\.1:(\d+)-(\d+):80/))
+        let normalized = mermaid.stdout.replacingOccurrences(of: root, with: "ROOT").replacingOccurrences(of: String(project), with: "PROJECT")
+            .replacingOccurrences(of: "port \(ports.1)", with: "port PORT1").replacingOccurrences(of: "port \(ports.2)", with: "port PORT2")
+            .replacing(/-[0-9a-f]{8} must/, with: "-HASH must")
+        let expected = try String(contentsOfFile: BerthProcess.packageRoot + "/Tests/Fixtures/graphs/example-dev.mmd", encoding: .utf8)
+        #expect(normalized == expected)
+    }
+
     @Test("plan --out saves the plan without any secret value; plan and drift write nothing else")
     func savedPlan() async throws {
         let root = try project()

@@ -9,7 +9,7 @@ extension CommandsOnDoublesTests {
         let dot = await berth(["plan", "--env", "dev", "--graph", "dot"], world)
         #expect(dot.status == 2, "\(dot.stderr)")
         #expect(dot.stdout.hasPrefix("digraph \"plan of dev\" {\n") && dot.stdout.contains(" -> "), "\(dot.stdout)")
-        #expect(dot.stdout.contains("[label=\"create container:web-1\"]"))
+        #expect(dot.stdout.contains("[label=\"create container:web-1\\n"), "\(dot.stdout)")
         let mermaid = await berth(["plan", "--env", "dev", "--graph", "mermaid"], world)
         #expect(mermaid.stdout.hasPrefix("flowchart LR\n") && mermaid.stdout.contains(" --> "), "\(mermaid.stdout)")
         #expect(!dot.stdout.contains(SessionWorld.secret) && !mermaid.stdout.contains(SessionWorld.secret))

@@ -6,7 +6,7 @@ import BerthRendering
 /// `berth plan --graph`: every action a node, every dependency an edge, labels escaped for each tool.
 @Suite struct PlanGraphViewTests {
     static let plan = Plan(environment: "dev", project: "shop", fingerprint: "f", actions: [
-        PlanAction(kind: .writeConfig, resource: "config:app \"env\"", cause: "missing", effect: .create,
+        PlanAction(kind: .writeConfig, resource: "config:app \"env\"", cause: "missing <here>", effect: .create,
                    target: .config(ConfigWrite(name: "app", path: "/c/app.env", mode: 0o640, sha256: "aa"))),
         PlanAction(kind: .start, resource: "container:web-1", cause: "stopped", effect: .update, dependsOn: ["write-config:config:app \"env\""],
                    target: .container(id: "1", name: "web-1")),
@@ -14,14 +14,14 @@ import BerthRendering
                    dependsOn: ["write-config:config:app \"env\"", "start:container:web-1"], target: .container(id: "2", name: "worker-1")),
     ], problems: [])
 
-    @Test func dotHasANodePerActionAndAnEdgePerDependency() {
+    @Test func dotHasANodePerActionWithItsCauseAndAnEdgePerDependency() {
         #expect(PlanGraphView(Self.plan).text(.dot) == """
             digraph "plan of dev" {
               rankdir=LR;
               node [shape=box, fontname="monospace"];
-              a0 [label="write-config config:app \\"env\\""];
-              a1 [label="start container:web-1"];
-              a2 [label="start container:worker-1"];
+              a0 [label="write-config config:app \\"env\\"\\nmissing <here>"];
+              a1 [label="start container:web-1\\nstopped"];
+              a2 [label="start container:worker-1\\nstopped"];
               a0 -> a1;
               a0 -> a2;
               a1 -> a2;
@@ -33,9 +33,9 @@ import BerthRendering
     @Test func mermaidIsAFlowchartWithQuotesEscaped() {
         #expect(PlanGraphView(Self.plan).text(.mermaid) == """
             flowchart LR
-              a0["write-config config:app #quot;env#quot;"]
-              a1["start container:web-1"]
-              a2["start container:worker-1"]
+              a0["write-config config:app #quot;env#quot;<br/>missing #lt;here#gt;"]
+              a1["start container:web-1<br/>stopped"]
+              a2["start container:worker-1<br/>stopped"]
               a0 --> a1
               a0 --> a2
               a1 --> a2
