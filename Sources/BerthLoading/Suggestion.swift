@@ -4,11 +4,12 @@
 /// list is not one a person picks from by eye), a word longer than `wordLimit` bytes is no misspelt name, and a
 /// candidate whose length alone puts it too far away is passed over unread. A file that misspells a hundred
 /// thousand names among thousands costs time in proportion to its size, not to the product of the two.
-enum Suggestion {
+/// Commands use it too, for a name given on the command line (`berth logs --env dev wbe`).
+public enum Suggestion {
     static let candidateLimit = 100
     static let wordLimit = 64
 
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         guard candidates.underestimatedCount <= candidateLimit, word.utf8.count <= wordLimit else { return nil }
         let target = lowercased(word)
         let limit = max(1, min(3, word.count / 2))
@@ -23,7 +24,7 @@ enum Suggestion {
         return best?.candidate
     }
 
-    static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
+    public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
