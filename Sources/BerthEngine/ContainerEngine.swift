@@ -53,7 +53,7 @@ extension ContainerEngine {
     /// `tail` lines; it never follows.
     public func logStream(id: String, options: LogOptions) -> AsyncThrowingStream<[UInt8], any Error> {
         .producing { continuation in
-            continuation.yield(ContainerLogs.lastLines(try await logs(id: id, since: options.since ?? 0), options.tail))
+            try await continuation.send(ContainerLogs.lastLines(try await logs(id: id, since: options.since ?? 0), options.tail))
         }
     }
 }

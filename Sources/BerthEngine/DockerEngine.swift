@@ -76,7 +76,7 @@ public struct DockerEngine: ContainerEngine {
             var decoder = LogStreamDecoder()
             for try await piece in response.body {
                 let output = try Self.readingLogs(endpoint) { () throws(ContainerLogs.Malformed) in try decoder.feed(piece[...]) }
-                if !output.isEmpty { continuation.yield(output) }
+                if !output.isEmpty { try await continuation.send(output) }
             }
             // A cancelled stream ends wherever it was.
             if !Task.isCancelled { try Self.readingLogs(endpoint) { () throws(ContainerLogs.Malformed) in try decoder.finish() } }

@@ -33,7 +33,7 @@ extension HTTPTransport {
     public func stream(_ request: HTTPRequest, timeout: Duration, open: Bool) async throws(EngineError) -> HTTPStreamingResponse {
         let response = try await send(request, timeout: timeout)
         return HTTPStreamingResponse(
-            status: response.status, headers: response.headers, body: .producing { $0.yield(response.body) }
+            status: response.status, headers: response.headers, body: .producing { try await $0.send(response.body) }
         )
     }
 }

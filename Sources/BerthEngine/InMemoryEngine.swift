@@ -249,9 +249,9 @@ public actor InMemoryEngine: ContainerEngine {
     public nonisolated func logStream(id: String, options: LogOptions) -> AsyncThrowingStream<[UInt8], any Error> {
         .producing { continuation in
             let (written, live) = try await self.openLog(id, options)
-            if !written.isEmpty { continuation.yield(written) }
+            if !written.isEmpty { try await continuation.send(written) }
             guard let live else { return }
-            for await piece in live { continuation.yield(piece) }
+            for await piece in live { try await continuation.send(piece) }
         }
     }
 

@@ -4,13 +4,16 @@ import Foundation
 extension SocketTransport {
     /// The exchange on a thread of its own, as ``send(_:timeout:)``, but the caller resumes once the
     /// head has come and the body's pieces are handed on as they are read: unchunked by a
-    /// ``ChunkedDecoder``, a `Content-Length` counted down, or up to the close. Memory holds one read.
+    /// ``ChunkedDecoder``, a `Content-Length` counted down, or up to the close. Memory holds at most
+    /// ``AsyncThrowingStream/producingBuffer`` reads: while the consumer lags, the thread waits.
     /// Ending the body's iteration sets the exchange's cancellation flag, so the thread stops within
     /// ``SocketConnection/pollSlice`` and the socket is closed.
     public func stream(_ request: HTTPRequest, timeout: Duration, open: Bool) async throws(EngineError) -> HTTPStreamingResponse {
         let endpoint = self.endpoint
         let cancellation = CancellationFlag()
-        let (body, pieces) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
+        let (body, pieces) = AsyncThrowingStream<[UInt8], any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(AsyncThrowingStream<[UInt8], any Error>.producingBuffer)
+        )
         pieces.onTermination = { _ in cancellation.cancel() }
         let head: Result<(status: Int, headers: [HTTPHeader]), EngineError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -61,7 +64,11 @@ extension SocketTransport {
             var piece = received[bodyStart...]
             while true {
                 let data = try malformed { () throws(HTTPParseError) in try decoder.feed(piece) }
-                if !data.isEmpty { body.yield(data) }
+                // A full buffer holds the reading back until the consumer catches up.
+                while !data.isEmpty, case .dropped = body.yield(data) {
+                    if cancellation.isCancelled { throw SocketFailure.cancelled }
+                    usleep(5_000)
+                }
                 if decoder.isFinished { break }
                 if count == 0 {
                     try malformed { () throws(HTTPParseError) in try decoder.finish() }

@@ -65,15 +65,16 @@ public struct ServiceLogs: Sendable {
         into continuation: AsyncThrowingStream<Line, any Error>.Continuation
     ) async throws {
         var splitter = LogLineSplitter()
-        let yield = { (text: String) -> Void in _ = continuation.yield(Line(source: source.label, text: mask.mask(text))) }
         do {
             for try await piece in engine.logStream(id: source.id, options: options) {
-                splitter.feed(piece).forEach(yield)
+                for text in splitter.feed(piece) { try await continuation.send(Line(source: source.label, text: mask.mask(text))) }
             }
+        } catch is CancellationError {
+            return
         } catch {
             throw SessionError("cannot read the logs of \(source.label) (\(source.container)): \(error)")
         }
-        if let last = splitter.finish() { yield(last) }
+        if let last = splitter.finish() { try await continuation.send(Line(source: source.label, text: mask.mask(last))) }
     }
 
     /// `--since`: a duration before `now` (`10m`, `1h30m`, `30s`) or an RFC 3339 time

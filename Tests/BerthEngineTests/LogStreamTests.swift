@@ -1,5 +1,7 @@
 import Foundation
+import Synchronization
 import Testing
+import BerthCore
 @testable import BerthEngine
 import BerthTestSupport
 
@@ -171,5 +173,29 @@ import BerthTestSupport
         #expect(try await reader.value == [Array("three\n".utf8), Array("four\n".utf8)])
         #expect(await engine.calls == ["logs web-1", "logs web-1"])
         #expect(await engine.followers(ofContainerNamed: "web-1") == 0)
+    }
+
+    final class Counter: Sendable {
+        let value = Mutex(0)
+    }
+
+    @Test("a producer waits for a slow consumer, never more than the buffer ahead, and loses nothing")
+    func backpressure() async throws {
+        let produced = Counter()
+        let stream = AsyncThrowingStream<Int, any Error>.producing { continuation in
+            for number in 0..<100 {
+                try await continuation.send(number)
+                produced.value.withLock { $0 += 1 }
+            }
+        }
+        var seen: [Int] = []
+        for try await number in stream {
+            seen.append(number)
+            if seen.count == 1 {
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(produced.value.withLock { $0 } <= AsyncThrowingStream<Int, any Error>.producingBuffer + 1)
+            }
+        }
+        #expect(seen == Array(0..<100))
     }
 }
