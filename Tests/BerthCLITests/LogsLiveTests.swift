@@ -54,4 +54,24 @@ struct LogsLiveTests {
             #expect(status == 0, "stderr: \(following.stderr)")
         }
     }
+
+    @Test("logs --follow of several replicas ends with exit 0 on SIGTERM, and by itself once its container stops")
+    func followEnds() async throws {
+        try await LiveDev.with("logs-ends") { dev in
+            try Self.echoingWeb(dev)
+            let applied = try await dev.run(["apply", "--env", "dev", "--yes"])
+            try #require(applied.status == 0, "\(applied.stderr)")
+            let web = try BerthProcess.start(["logs", "--env", "dev", "web", "--follow"], in: dev.root)
+            let both = try await web.waitForOutput(timeout: .seconds(20)) { $0.contains("web-1 | web up on ") && $0.contains("web-2 | web up on ") }
+            #expect(both, "stdout: \(web.stdout) stderr: \(web.stderr)")
+            web.signal(SIGTERM)
+            #expect(try await web.exitStatus(within: .seconds(2)) == 0, "stderr: \(web.stderr)")
+
+            let worker = try BerthProcess.start(["logs", "--env", "dev", "worker", "--follow"], in: dev.root)
+            #expect(try await worker.waitForOutput(timeout: .seconds(20)) { $0.contains("tick\n") }, "\(worker.stderr)")
+            let container = try #require(try await dev.containers().first { $0.labels["berth.service"] == "worker" })
+            try await dev.engine.stopContainer(id: container.id, timeoutSeconds: 5)
+            #expect(try await worker.exitStatus(within: .seconds(10)) == 0, "stderr: \(worker.stderr)")
+        }
+    }
 }

@@ -52,6 +52,9 @@ struct LogsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let console = CommandContext.console(global)
+        // Ctrl-C ends a follow with exit 0, even before it has started to print.
+        let interruptible = follow && CommandContext.override == nil
+        if interruptible { Interruption.onSignal { Foundation.exit(0) } }
         let context = CommandContext.make(global, console: console)
         let logs: ServiceLogs
         let options: LogOptions
@@ -66,8 +69,8 @@ struct LogsCommand: AsyncParsableCommand {
         let printing = Task {
             for try await line in stream { console.output(view.line(source: line.source, text: line.text)) }
         }
-        // Ctrl-C ends a follow cleanly: the streams are cancelled, their connections closed, exit 0.
-        if follow && CommandContext.override == nil { Interruption.onSignal { printing.cancel() } }
+        // Then it ends cleanly: the streams are cancelled, their connections closed, exit 0.
+        if interruptible { Interruption.onSignal { printing.cancel() } }
         do {
             try await printing.value
         } catch {
