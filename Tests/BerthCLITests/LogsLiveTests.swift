@@ -16,10 +16,14 @@ struct LogsLiveTests {
         }
     }
 
-    @Test("after an apply, logs --tail 5 shows each web replica's lines after its label")
+    @Test("after an apply, logs --tail 5 shows each web replica's lines after its label, the secret in them masked")
     func tail() async throws {
         try await LiveDev.with("logs-tail") { dev in
             try Self.echoingWeb(dev)
+            // The config file holds the API token: printed by the container, it must not reach the output.
+            try dev.edit("environments/base.yaml") {
+                $0.replacingOccurrences(of: "echo web up on $(hostname);", with: "echo web up on $(hostname); grep API_TOKEN /etc/shop/app.env;")
+            }
             let applied = try await dev.run(["apply", "--env", "dev", "--yes"])
             try #require(applied.status == 0, "\(applied.stderr)")
             let shown = try await dev.run(["logs", "--env", "dev", "web", "--tail", "5"])
@@ -28,6 +32,8 @@ struct LogsLiveTests {
             #expect(lines.contains { $0.hasPrefix("web-1 | web up on ") }, "\(shown.stdout)")
             #expect(lines.contains { $0.hasPrefix("web-2 | web up on ") }, "\(shown.stdout)")
             #expect(lines.allSatisfy { $0.hasPrefix("web-1 | ") || $0.hasPrefix("web-2 | ") }, "\(shown.stdout)")
+            #expect(lines.contains("web-1 | API_TOKEN=(sensitive)"), "\(shown.stdout)")
+            #expect(!shown.stdout.contains("dev-token-not-secret") && !shown.stderr.contains("dev-token-not-secret"))
             let one = try await dev.run(["logs", "--env", "dev", "web", "--replica", "2"])
             #expect(one.status == 0 && one.stdout.hasPrefix("web up on "), "\(one.stdout)\(one.stderr)")
             let unknown = try await dev.run(["logs", "--env", "dev", "wrker"])
