@@ -9,8 +9,9 @@ public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest, timeout: Duration) async throws(EngineError) -> HTTPResponse
 
     /// Sends `request` and returns once the response's head has come (within `timeout`); its body
-    /// follows in pieces as they arrive, chunked coding removed. The body must arrive within `timeout`
-    /// too unless `open` is set, for a body that lasts as long as the engine has something to say.
+    /// follows in pieces as they arrive, chunked coding removed. Each piece of the body must come
+    /// within `timeout` too unless `open` is set, for a body that lasts as long as the engine has
+    /// something to say.
     func stream(_ request: HTTPRequest, timeout: Duration, open: Bool) async throws(EngineError) -> HTTPStreamingResponse
 }
 

@@ -59,8 +59,9 @@ extension SocketTransport {
             reported = true
             let noBody = request.method.uppercased() == "HEAD" || status == 204 || status == 304
             var decoder = try malformed { () throws(HTTPParseError) in try BodyDecoder(noBody ? .length(0) : HTTPResponseParser.framing(of: headers)) }
-            // An open body waits as long as the engine has something to say, or until it is cancelled.
-            let bodyDeadline = open ? ContinuousClock.now + .seconds(100 * 365 * 24 * 3600) : deadline
+            // An open body waits as long as the engine has something to say, or until it is cancelled;
+            // another waits at most `timeout` for each read, however long a slow consumer takes.
+            let forever = ContinuousClock.now + .seconds(100 * 365 * 24 * 3600)
             var piece = received[bodyStart...]
             while true {
                 let data = try malformed { () throws(HTTPParseError) in try decoder.feed(piece) }
@@ -74,7 +75,7 @@ extension SocketTransport {
                     try malformed { () throws(HTTPParseError) in try decoder.finish() }
                     break
                 }
-                count = try connection.read(into: &buffer, deadline: bodyDeadline)
+                count = try connection.read(into: &buffer, deadline: open ? forever : ContinuousClock.now + timeout)
                 piece = buffer[0..<count]
             }
             body.finish()

@@ -148,6 +148,20 @@ import BerthTestSupport
         #expect(server.clientClosed)
     }
 
+    @Test("over a socket without follow: a body that stops coming runs into the timeout, after the pieces before")
+    func socketIdleTimeout() async throws {
+        let server = try LoopbackServer(
+            pieces: ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "4\r\nup\r\n\r\n"], holdingOpen: true
+        )
+        let engine = DockerEngine(endpoint: .tcp(host: "127.0.0.1", port: server.port), timeout: .milliseconds(300))
+        var pieces: [[UInt8]] = []
+        let error = await #expect(throws: EngineError.self) {
+            for try await piece in engine.logStream(id: "web-1", options: LogOptions()) { pieces.append(piece) }
+        }
+        #expect(error?.code == .timeout)
+        #expect(pieces == [Array("up\r\n".utf8)])
+    }
+
     @Test("over a socket: an unknown container is the engine's 404 with its message")
     func socketNotFound() async throws {
         let body = #"{"message":"No such container: nope"}"#
