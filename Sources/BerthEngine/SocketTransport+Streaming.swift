@@ -54,7 +54,7 @@ extension SocketTransport {
                 received.append(contentsOf: buffer[0..<count])
                 parsed = try malformed { () throws(HTTPParseError) in try HTTPResponseParser.head(received, endOfStream: count == 0) }
             }
-            guard let (status, headers, bodyStart) = parsed else { return }
+            guard let (status, headers, bodyStart) = parsed else { throw SocketFailure.malformed(detail: "no response head") }
             report(.success((status, headers)))
             reported = true
             let noBody = request.method.uppercased() == "HEAD" || status == 204 || status == 304

@@ -15,6 +15,8 @@ public struct ServiceLogs: Sendable {
     /// One container whose output is shown, and the label its lines carry (`web-1`).
     public struct Source: Hashable, Sendable {
         public var label: String
+        /// The `berth.replica` label's number; nil for a container without one.
+        public var replica: Int?
         public var container: String
         public var id: String
         public var state: String
@@ -120,10 +122,9 @@ extension Pipeline {
             throw SessionError("\(service) has no container in \(environment.name) (berth apply --env \(environment.name) creates them)")
         }
         if let replica {
-            let label = "\(service)-\(replica)"
-            let chosen = sources.filter { $0.label == label || $0.label.hasPrefix(label + " ") }
+            let chosen = sources.filter { $0.replica == replica }
             guard !chosen.isEmpty else {
-                let numbers = containers.compactMap { $0.labels[BerthLabel.replica] }.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
+                let numbers = Set(sources.compactMap(\.replica)).sorted().map(String.init)
                 throw SessionError("\(service) has no replica \(replica) in \(environment.name); its replicas: \(numbers.joined(separator: ", "))")
             }
             sources = chosen
@@ -137,14 +138,15 @@ extension Pipeline {
     /// Replica order, the oldest first within a replica. A replica with one container is labelled
     /// `web-1`; while a replacement keeps two, each is `web-1 (NAME)`.
     static func sources(_ service: String, _ containers: [ContainerSummary]) -> [ServiceLogs.Source] {
-        let replica = { (container: ContainerSummary) in container.labels[BerthLabel.replica].flatMap { Int($0) } ?? Int.max }
-        let sorted = containers.sorted { (replica($0), $0.created, $0.name) < (replica($1), $1.created, $1.name) }
-        let counts = Dictionary(sorted.map { (replica($0), 1) }, uniquingKeysWith: +)
+        let replica = { (container: ContainerSummary) in container.labels[BerthLabel.replica].flatMap { Int($0) } }
+        let sorted = containers.sorted {
+            (replica($0) ?? .max, $0.created, $0.name) < (replica($1) ?? .max, $1.created, $1.name)
+        }
+        let counts = Dictionary(sorted.compactMap { replica($0).map { ($0, 1) } }, uniquingKeysWith: +)
         return sorted.map { container in
             let number = replica(container)
-            let label = number == Int.max ? container.name
-                : counts[number] == 1 ? "\(service)-\(number)" : "\(service)-\(number) (\(container.name))"
-            return ServiceLogs.Source(label: label, container: container.name, id: container.id, state: container.state)
+            let label = number.map { counts[$0] == 1 ? "\(service)-\($0)" : "\(service)-\($0) (\(container.name))" } ?? container.name
+            return ServiceLogs.Source(label: label, replica: number, container: container.name, id: container.id, state: container.state)
         }
     }
 }

@@ -54,6 +54,20 @@ extension CommandsOnDoublesTests {
         #expect(await berth(["logs", "--env", "dev", "web", "--replica", "0"], world).status == 64)
     }
 
+    @Test("logs while a replacement keeps an old container: both under their names, the old one first, with --replica too")
+    func logsDuringReplacement() async throws {
+        let world = try SessionWorld()
+        await seedWeb(world, replicas: [1: "old\n", 2: "two\n"])
+        let labels = ["berth.project": "shop", "berth.environment": "dev", "berth.service": "web", "berth.replica": "1"]
+        await world.engine.seed(name: "shop-dev-web-1-4567cdef", spec: ContainerSpec(image: SessionWorld.webImage, labels: labels))
+        await world.engine.appendLog(ofContainerNamed: "shop-dev-web-1-4567cdef", "new\n")
+        let shown = await berth(["logs", "--env", "dev", "web", "--replica", "1"], world)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout == "web-1 (shop-dev-web-1-0123abcd) | old\nweb-1 (shop-dev-web-1-4567cdef) | new\n")
+        let all = await berth(["logs", "--env", "dev", "web", "--replica", "3"], world)
+        #expect(all.stderr == "error: web has no replica 3 in dev; its replicas: 1, 2\n", "\(all.stderr)")
+    }
+
     @Test("logs of an unknown service suggests the closest and lists the environment's services; a service without containers says so")
     func logsUnknownService() async throws {
         let world = try SessionWorld()
