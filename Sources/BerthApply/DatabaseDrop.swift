@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 internal import Glibc
 #endif
-public import BerthModel
+import BerthModel
 public import BerthDatabase
 import BerthObserve
 

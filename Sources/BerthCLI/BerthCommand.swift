@@ -16,7 +16,7 @@ public struct BerthCommand: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, RenderCommand.self, SchemaCommand.self, PlanCommand.self, DriftCommand.self, StatusCommand.self, ApplyCommand.self, HistoryCommand.self, ReleasesCommand.self, RollbackCommand.self,
             NotesCommand.self, RestoreCommand.self, ParityCommand.self, RefreshDataCommand.self, UnlockCommand.self, PromoteCommand.self,
-            WindowCommand.self, ApproveCommand.self, InitCommand.self, DestroyCommand.self,
+            WindowCommand.self, ApproveCommand.self, InitCommand.self, DestroyCommand.self, LogsCommand.self,
         ]
     )
 

@@ -1,3 +1,5 @@
+import BerthCore
+
 /// The container operations Berth needs from Docker or Podman.
 ///
 /// ``DockerEngine`` is the real one, ``InMemoryEngine`` the double for tests of the layers above.
@@ -29,6 +31,13 @@ public protocol ContainerEngine: Sendable {
     /// ``ContainerLogs/maximumBytes``. An unknown container fails with ``EngineError/isNotFound``.
     func logs(id: String, since: Int) async throws(EngineError) -> [UInt8]
 
+    /// What a container wrote to standard output and standard error, demultiplexed, in pieces as the
+    /// engine sends them (a piece may end inside a line). With ``LogOptions/follow`` the stream stays
+    /// open and ends when the container stops; without it, once the output written so far has come.
+    /// Errors (an unknown container is ``EngineError/isNotFound``) end the stream as ``EngineError``.
+    /// Ending the iteration (or cancelling its task) closes the connection.
+    func logStream(id: String, options: LogOptions) -> AsyncThrowingStream<[UInt8], any Error>
+
     /// A container's state, exit code and restart count, for verifying a release.
     /// An unknown container fails with ``EngineError/isNotFound``.
     func inspect(id: String) async throws(EngineError) -> ContainerInspection
@@ -37,4 +46,14 @@ public protocol ContainerEngine: Sendable {
 /// The operations of ``ContainerEngine``, for fault injection in ``InMemoryEngine``.
 public enum EngineOperation: String, Hashable, Sendable, CaseIterable {
     case version, list, images, create, start, stop, remove, logs, inspect
+}
+
+extension ContainerEngine {
+    /// For an engine that cannot stream: one piece, what ``logs(id:since:)`` returns cut to its last
+    /// `tail` lines; it never follows.
+    public func logStream(id: String, options: LogOptions) -> AsyncThrowingStream<[UInt8], any Error> {
+        .producing { continuation in
+            try await continuation.send(ContainerLogs.lastLines(try await logs(id: id, since: options.since ?? 0), options.tail))
+        }
+    }
 }

@@ -60,6 +60,37 @@ public struct DockerEngine: ContainerEngine {
         return try decode(response, what: "the logs") { body throws(ContainerLogs.Malformed) in try ContainerLogs.demultiplex(body) }
     }
 
+    /// `GET /containers/ID/logs` read as it arrives: the body demultiplexed piece by piece
+    /// (``LogStreamDecoder``). An answer outside 2xx ends the stream with the engine's message.
+    public func logStream(id: String, options: LogOptions) -> AsyncThrowingStream<[UInt8], any Error> {
+        let transport = self.transport, timeout = self.timeout, endpoint = self.endpoint.description
+        return .producing { continuation in
+            let request = EngineRequests.containerLogs(id: id, options: options)
+            let response = try await transport.stream(request, timeout: timeout, open: options.follow)
+            guard (200..<300).contains(response.status) else {
+                var body: [UInt8] = []
+                for try await piece in response.body where body.count < 64 * 1024 { body += piece }
+                let answer = HTTPResponse(status: response.status, headers: response.headers, body: body)
+                throw EngineError.status(response.status, message: DockerEngineJSON.errorMessage(from: answer), endpoint: endpoint)
+            }
+            var decoder = LogStreamDecoder()
+            for try await piece in response.body {
+                let output = try Self.readingLogs(endpoint) { () throws(ContainerLogs.Malformed) in try decoder.feed(piece[...]) }
+                if !output.isEmpty { try await continuation.send(output) }
+            }
+            // A cancelled stream ends wherever it was.
+            if !Task.isCancelled { try Self.readingLogs(endpoint) { () throws(ContainerLogs.Malformed) in try decoder.finish() } }
+        }
+    }
+
+    private static func readingLogs<Value>(_ endpoint: String, _ work: () throws(ContainerLogs.Malformed) -> Value) throws(EngineError) -> Value {
+        do {
+            return try work()
+        } catch {
+            throw .malformedResponse(endpoint: endpoint, detail: "cannot read the logs: \(error.description)")
+        }
+    }
+
     public func inspect(id: String) async throws(EngineError) -> ContainerInspection {
         let response = try await send(EngineRequests.inspectContainer(id: id))
         return try decode(response, what: "the container's state", DockerEngineJSON.inspection(from:))

@@ -71,7 +71,14 @@ public enum EngineRequests {
     /// `GET /containers/ID/logs?stdout=1&stderr=1&since=SECONDS&timestamps=0`: both outputs since a
     /// time in seconds since 1970 (0 for everything; a negative time counts as 0), without timestamps.
     public static func containerLogs(id: String, since: Int) -> HTTPRequest {
-        let query = [("stdout", "1"), ("stderr", "1"), ("since", String(max(since, 0))), ("timestamps", "0")]
+        containerLogs(id: id, options: LogOptions(since: since))
+    }
+
+    /// The same request with `&tail=N` (the last N lines) and `&follow=1` when the options ask for them.
+    public static func containerLogs(id: String, options: LogOptions) -> HTTPRequest {
+        var query = [("stdout", "1"), ("stderr", "1"), ("since", String(max(options.since ?? 0, 0))), ("timestamps", "0")]
+        if let tail = options.tail { query.append(("tail", String(max(tail, 0)))) }
+        if options.follow { query.append(("follow", "1")) }
         return HTTPRequest(method: "GET", path: containerPath(id) + "/logs" + queryString(query))
     }
 

@@ -17,8 +17,8 @@ struct HTTPParseError: Error, Hashable, Sendable, CustomStringConvertible {
 /// Interim 1xx responses are skipped; 204, 304 and answers to HEAD have no body.
 ///
 /// A ``Progress`` carried from one call to the next (the bytes only ever growing) keeps what more
-/// bytes cannot change, the final head and the chunks decoded so far, so a chunked body of n bytes
-/// read in pieces costs O(n) rather than a decoding from the start after every read.
+/// bytes cannot change, the final head and the chunks decoded so far (``ChunkedDecoder``), so a
+/// chunked body of n bytes read in pieces costs O(n) rather than a decoding from the start after every read.
 enum HTTPResponseParser {
     /// Longer header sections are refused rather than buffered forever.
     static let maximumHeaderBytes = 64 * 1024
@@ -40,9 +40,10 @@ enum HTTPResponseParser {
     struct Progress {
         /// The final (not interim) head, once complete.
         fileprivate var head: Head?
-        /// Where the next chunk-size line starts, once the first has been reached.
-        fileprivate var nextChunk: Int?
-        /// The data of the chunks before `nextChunk`.
+        /// The chunked coding decoded so far, from the body's start up to `fed`.
+        fileprivate var chunks = ChunkedDecoder()
+        fileprivate var fed: Int?
+        /// The data of the chunks decoded so far.
         fileprivate var chunkedBody: [UInt8] = []
 
         init() {}
@@ -60,18 +61,7 @@ enum HTTPResponseParser {
     static func parse(
         _ bytes: [UInt8], endOfStream: Bool, requestMethod: String = "GET", progress: inout Progress
     ) throws(HTTPParseError) -> HTTPResponse? {
-        if progress.head == nil {
-            var start = 0
-            while true {
-                guard let head = try parseHead(bytes, from: start, endOfStream: endOfStream) else { return nil }
-                if (100..<200).contains(head.status) && head.status != 101 {
-                    start = head.bodyStart
-                    continue
-                }
-                progress.head = head
-                break
-            }
-        }
+        if progress.head == nil { progress.head = try finalHead(bytes, endOfStream: endOfStream) }
         guard let head = progress.head else { return nil }
         let hasNoBody = requestMethod.uppercased() == "HEAD" || head.status == 204 || head.status == 304
             || (100..<200).contains(head.status)
@@ -81,6 +71,20 @@ enum HTTPResponseParser {
     }
 
     // MARK: Head
+
+    /// The final head's status, headers and where its body starts, once complete (interim 1xx heads skipped).
+    static func head(_ bytes: [UInt8], endOfStream: Bool) throws(HTTPParseError) -> (status: Int, headers: [HTTPHeader], bodyStart: Int)? {
+        try finalHead(bytes, endOfStream: endOfStream).map { ($0.status, $0.headers, $0.bodyStart) }
+    }
+
+    private static func finalHead(_ bytes: [UInt8], endOfStream: Bool) throws(HTTPParseError) -> Head? {
+        var start = 0
+        while true {
+            guard let head = try parseHead(bytes, from: start, endOfStream: endOfStream) else { return nil }
+            guard (100..<200).contains(head.status) && head.status != 101 else { return head }
+            start = head.bodyStart
+        }
+    }
 
     private static func parseHead(_ bytes: [UInt8], from start: Int, endOfStream: Bool) throws(HTTPParseError) -> Head? {
         var index = start
@@ -150,80 +154,60 @@ enum HTTPResponseParser {
 
     // MARK: Body
 
-    private static func parseBody(
-        _ bytes: [UInt8], head: Head, endOfStream: Bool, progress: inout Progress
-    ) throws(HTTPParseError) -> [UInt8]? {
-        let codings = head.headers.filter { $0.matches("Transfer-Encoding") }
+    /// How a response's body is delimited.
+    enum BodyFraming: Hashable, Sendable {
+        case chunked
+        case length(Int)
+        /// Up to the close of the connection.
+        case untilClose
+    }
+
+    /// The framing the headers announce: chunked coding last, else `Content-Length`, else the close.
+    static func framing(of headers: [HTTPHeader]) throws(HTTPParseError) -> BodyFraming {
+        let codings = headers.filter { $0.matches("Transfer-Encoding") }
             .flatMap { $0.value.split(separator: ",") }
             .map { $0.trimmingWhitespace().lowercased() }
         if let last = codings.last {
-            if last == "chunked" { return try parseChunked(bytes, from: head.bodyStart, endOfStream: endOfStream, progress: &progress) }
             // Another coding last: the body runs to the close of the connection (RFC 9112, 6.3).
-            return endOfStream ? Array(bytes[head.bodyStart...]) : nil
+            return last == "chunked" ? .chunked : .untilClose
         }
-        let lengths = head.headers.filter { $0.matches("Content-Length") }
+        let lengths = headers.filter { $0.matches("Content-Length") }
             .flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
             .map { $0.trimmingWhitespace() }
-        if let first = lengths.first {
-            guard lengths.allSatisfy({ $0 == first }), !first.isEmpty, first.count <= 18,
-                first.utf8.allSatisfy(isDigit), let length = Int(first)
-            else {
-                throw HTTPParseError("invalid Content-Length \"\(lengths.joined(separator: ", "))\"")
-            }
+        guard let first = lengths.first else { return .untilClose }
+        guard lengths.allSatisfy({ $0 == first }), !first.isEmpty, first.count <= 18,
+            first.utf8.allSatisfy(isDigit), let length = Int(first)
+        else {
+            throw HTTPParseError("invalid Content-Length \"\(lengths.joined(separator: ", "))\"")
+        }
+        return .length(length)
+    }
+
+    private static func parseBody(
+        _ bytes: [UInt8], head: Head, endOfStream: Bool, progress: inout Progress
+    ) throws(HTTPParseError) -> [UInt8]? {
+        switch try framing(of: head.headers) {
+        case .chunked:
+            // Only the bytes not fed before: a body of n bytes read in pieces costs O(n).
+            progress.chunkedBody += try progress.chunks.feed(bytes[(progress.fed ?? head.bodyStart)...])
+            progress.fed = bytes.count
+            if progress.chunks.isFinished { return progress.chunkedBody }
+            if endOfStream { try progress.chunks.finish() }
+            return nil
+        case .length(let length):
             let available = bytes.count - head.bodyStart
             if available >= length { return Array(bytes[head.bodyStart..<(head.bodyStart + length)]) }
             if endOfStream {
                 throw HTTPParseError("the connection closed after \(available) of \(length) body bytes")
             }
             return nil
-        }
-        return endOfStream ? Array(bytes[head.bodyStart...]) : nil
-    }
-
-    /// Decodes chunks from `progress.nextChunk` on (the body's start the first time), keeping each
-    /// complete chunk in `progress`, so the next call goes on from the first incomplete one.
-    private static func parseChunked(
-        _ bytes: [UInt8], from start: Int, endOfStream: Bool, progress: inout Progress
-    ) throws(HTTPParseError) -> [UInt8]? {
-        func incomplete() throws(HTTPParseError) -> [UInt8]? {
-            if endOfStream { throw HTTPParseError("the connection closed inside a chunked body") }
-            return nil
-        }
-        var index = progress.nextChunk ?? start
-        while true {
-            guard let (sizeLine, afterSize) = line(in: bytes, from: index) else {
-                if bytes.count - index > maximumChunkLineBytes { throw HTTPParseError("a chunk-size line is too long") }
-                return try incomplete()
-            }
-            let size = try parseChunkSize(sizeLine)
-            if size == 0 {
-                // Trailer fields, up to an empty line; their content is not kept.
-                var trailerIndex = afterSize
-                while true {
-                    guard let (trailer, next) = line(in: bytes, from: trailerIndex) else { return try incomplete() }
-                    trailerIndex = next
-                    if trailer.isEmpty { return progress.chunkedBody }
-                }
-            }
-            let dataEnd = afterSize + size
-            guard bytes.count > dataEnd else { return try incomplete() }
-            if bytes[dataEnd] == lineFeed {
-                index = dataEnd + 1
-            } else if bytes[dataEnd] == carriageReturn {
-                guard bytes.count > dataEnd + 1 else { return try incomplete() }
-                guard bytes[dataEnd + 1] == lineFeed else { throw HTTPParseError("chunk data not followed by CRLF") }
-                index = dataEnd + 2
-            } else {
-                throw HTTPParseError("chunk data not followed by CRLF")
-            }
-            // The chunk is complete with its line end: it is kept, and never decoded again.
-            progress.chunkedBody.append(contentsOf: bytes[afterSize..<dataEnd])
-            progress.nextChunk = index
+        case .untilClose:
+            return endOfStream ? Array(bytes[head.bodyStart...]) : nil
         }
     }
 
     /// `1a`, `1A;name=value` (extensions ignored).
-    private static func parseChunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
+    static func parseChunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
         var digits = line
         if let semicolon = line.firstIndex(of: UInt8(ascii: ";")) { digits = line[line.startIndex..<semicolon] }
         while let byte = digits.last, byte == space || byte == tab { digits = digits.dropLast() }

@@ -1,4 +1,5 @@
 import Foundation
+import BerthCore
 
 /// The in-memory ``ContainerEngine`` for fast tests of the layers above.
 ///
@@ -16,7 +17,9 @@ import Foundation
 /// Docker's 404 "No such image: REF"; with none (image labels alone do not count), any image will do.
 ///
 /// A container's logs are what a test appends (``appendLog(ofContainerNamed:_:at:)``), each piece
-/// written at a time of its own; ``inspect(id:)`` answers from the stored container, whose exit code,
+/// written at a time of its own; ``logStream(id:options:)`` answers them (the call recorded as "logs NAME"),
+/// and while it follows a running container hands on each piece appended, until the container stops or
+/// is removed (``followers(ofContainerNamed:)`` says how many follow it); ``inspect(id:)`` answers from the stored container, whose exit code,
 /// out-of-memory kill and restart count a test sets (``setExited(ofContainerNamed:exitCode:oomKilled:)``,
 /// ``setRestartCount(ofContainerNamed:_:)``).
 public actor InMemoryEngine: ContainerEngine {
@@ -51,6 +54,9 @@ public actor InMemoryEngine: ContainerEngine {
     private var images: [ImageSummary]
     private var stored: [String: Stored] = [:]
     private var faults: [EngineOperation: [Fault]] = [:]
+    /// The streams following a container's log, by the container's key, each under a number of its own.
+    private var followers: [String: [Int: AsyncStream<[UInt8]>.Continuation]] = [:]
+    private var nextFollower = 0
     private var clock: Int
     private var serial = 0
     private var nextHostPort = 40000
@@ -137,8 +143,8 @@ public actor InMemoryEngine: ContainerEngine {
     /// Changes a container's state behind Berth's back (it crashed, someone stopped it, ...).
     public func setState(ofContainerNamed name: String, to state: String, status: String? = nil) {
         guard let id = key(ofContainerNamed: name) else { return }
-        stored[id]?.summary.state = state
-        stored[id]?.summary.status = status ?? Self.status(for: state)
+        setState(id, state)
+        if let status { stored[id]?.summary.status = status }
     }
 
     /// The container's process ended with `exitCode` (killed for lack of memory when `oomKilled`):
@@ -162,6 +168,12 @@ public actor InMemoryEngine: ContainerEngine {
     public func appendLog(ofContainerNamed name: String, _ output: String, at time: Int? = nil) {
         guard let id = key(ofContainerNamed: name) else { return }
         stored[id]?.logs.append((time: time ?? clock, output: Array(output.utf8)))
+        for follower in (followers[id] ?? [:]).values { follower.yield(Array(output.utf8)) }
+    }
+
+    /// How many streams follow the container's log now.
+    public func followers(ofContainerNamed name: String) -> Int {
+        key(ofContainerNamed: name).map { followers[$0]?.count ?? 0 } ?? 0
     }
 
     // MARK: ContainerEngine
@@ -223,12 +235,48 @@ public actor InMemoryEngine: ContainerEngine {
             )
         }
         stored[key] = nil
+        endFollowing(key)
     }
 
     public func logs(id: String, since: Int) async throws(EngineError) -> [UInt8] {
         let key = try existing(id, .logs)
         let written = (stored[key]?.logs ?? []).filter { $0.time >= since }.flatMap(\.output)
         return ContainerLogs.suffix(written[...], ContainerLogs.maximumBytes)
+    }
+
+    /// The pieces written since `since`, cut to the last `tail` lines, in one piece; then, following a
+    /// running container, each piece as it is appended.
+    public nonisolated func logStream(id: String, options: LogOptions) -> AsyncThrowingStream<[UInt8], any Error> {
+        .producing { continuation in
+            let (written, live) = try await self.openLog(id, options)
+            if !written.isEmpty { try await continuation.send(written) }
+            guard let live else { return }
+            for await piece in live { try await continuation.send(piece) }
+        }
+    }
+
+    private func openLog(_ id: String, _ options: LogOptions) throws(EngineError) -> ([UInt8], AsyncStream<[UInt8]>?) {
+        let key = try existing(id, .logs)
+        let written = (stored[key]?.logs ?? []).filter { $0.time >= options.since ?? 0 }.flatMap(\.output)
+        let output = ContainerLogs.lastLines(written, options.tail)
+        guard options.follow, stored[key]?.summary.isRunning == true else { return (output, nil) }
+        let (live, continuation) = AsyncStream<[UInt8]>.makeStream()
+        let number = nextFollower
+        nextFollower += 1
+        followers[key, default: [:]][number] = continuation
+        continuation.onTermination = { _ in Task { await self.unfollow(key, number) } }
+        return (output, live)
+    }
+
+    private func unfollow(_ key: String, _ number: Int) {
+        followers[key]?[number] = nil
+        if followers[key]?.isEmpty == true { followers[key] = nil }
+    }
+
+    /// The container stopped or is gone: its followers' streams end.
+    private func endFollowing(_ key: String) {
+        for follower in (followers[key] ?? [:]).values { follower.finish() }
+        followers[key] = nil
     }
 
     public func inspect(id: String) async throws(EngineError) -> ContainerInspection {
@@ -290,6 +338,7 @@ public actor InMemoryEngine: ContainerEngine {
     private func setState(_ key: String, _ state: String) {
         stored[key]?.summary.state = state
         stored[key]?.summary.status = Self.status(for: state)
+        if state != "running" && state != "paused" { endFollowing(key) }
     }
 
     private func summary(id: String, name: String, spec: ContainerSpec, state: String) -> ContainerSummary {

@@ -56,14 +56,19 @@ public struct SocketTransport: HTTPTransport {
                 }
             }
         } catch {
-            let name = endpoint.description
-            switch error {
-            case .connect(let reason): return .failure(.unreachable(endpoint: name, reason: reason))
-            case .lost(let reason): return .failure(.connectionLost(endpoint: name, reason: reason))
-            case .timeout: return .failure(.timeout(endpoint: name, after: timeout))
-            case .cancelled: return .failure(.cancelled(endpoint: name))
-            case .malformed(let detail): return .failure(.malformedResponse(endpoint: name, detail: detail))
-            }
+            return .failure(engineError(error, endpoint: endpoint, timeout: timeout))
+        }
+    }
+
+    /// A socket failure told in terms of the endpoint.
+    static func engineError(_ failure: SocketFailure, endpoint: EngineEndpoint, timeout: Duration) -> EngineError {
+        let name = endpoint.description
+        switch failure {
+        case .connect(let reason): return .unreachable(endpoint: name, reason: reason)
+        case .lost(let reason): return .connectionLost(endpoint: name, reason: reason)
+        case .timeout: return .timeout(endpoint: name, after: timeout)
+        case .cancelled: return .cancelled(endpoint: name)
+        case .malformed(let detail): return .malformedResponse(endpoint: name, detail: detail)
         }
     }
 

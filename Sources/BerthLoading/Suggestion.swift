@@ -4,6 +4,7 @@
 /// list is not one a person picks from by eye), a word longer than `wordLimit` bytes is no misspelt name, and a
 /// candidate whose length alone puts it too far away is passed over unread. A file that misspells a hundred
 /// thousand names among thousands costs time in proportion to its size, not to the product of the two.
+/// Commands use it too, for a name given on the command line (`berth logs --env dev wbe`).
 public enum Suggestion {
     static let candidateLimit = 100
     static let wordLimit = 64

@@ -1,6 +1,6 @@
 import BerthCore
-public import BerthModel
-public import BerthApply
+import BerthModel
+import BerthApply
 public import BerthPlan
 
 /// `berth destroy` as a library call: removes what the environment owns, as a plan first, through

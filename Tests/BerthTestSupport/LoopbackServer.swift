@@ -8,10 +8,12 @@ public final class LoopbackServer: Sendable {
     public let port: Int
     private let descriptor: Int32
     private let request = Mutex<[UInt8]?>(nil)
+    private let closedByClient = Atomic<Bool>(false)
 
     /// Listens on a free port; when `serving`, answers the first connection with `pieces`,
-    /// written one by one with a pause between them, then closes it.
-    public init(serving: Bool = true, pieces: [String] = []) throws {
+    /// written one by one with a pause between them, then closes it (with `holdingOpen`, only once the
+    /// client has closed its end, which ``clientClosed`` then tells).
+    public init(serving: Bool = true, pieces: [String] = [], holdingOpen: Bool = false) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.EIO) }
         self.descriptor = descriptor
@@ -39,12 +41,19 @@ public final class LoopbackServer: Sendable {
                 if index > 0 { usleep(20_000) }
                 _ = piece.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             }
+            guard holdingOpen else { return }
+            var byte: UInt8 = 0
+            while recv(client, &byte, 1, 0) > 0 {}
+            closedByClient.store(true, ordering: .sequentiallyConsistent)
         }.start()
     }
 
     deinit {
         close(descriptor)
     }
+
+    /// Whether the client closed a connection held open.
+    public var clientClosed: Bool { closedByClient.load(ordering: .sequentiallyConsistent) }
 
     /// The request the server read, as text (nil until one arrived).
     public var receivedRequest: String? {
