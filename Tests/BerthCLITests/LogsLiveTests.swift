@@ -12,7 +12,7 @@ struct LogsLiveTests {
     /// The example's web command, with a line printed at start.
     static func echoingWeb(_ dev: LiveDev) throws {
         try dev.edit("environments/base.yaml") {
-            $0.replacingOccurrences(of: #"["sh", "-c", "trap 'exit 0' TERM; httpd"#, with: #"["sh", "-c", "echo web up on $(hostname); trap 'exit 0' TERM; httpd"#)
+            $0.replacingOccurrences(of: #"["sh", "-c", "trap 'exit 0' TERM; echo"#, with: #"["sh", "-c", "echo web up on $(hostname); trap 'exit 0' TERM; echo"#)
         }
     }
 

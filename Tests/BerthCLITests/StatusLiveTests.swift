@@ -2,7 +2,7 @@ import Testing
 import Foundation
 import BerthTestSupport
 
-/// `berth status` of the example's dev environment on the real engine.
+/// `berth status` and `berth logs` of the example's dev environment, as it is, on the real engine.
 @Suite(.enabled(if: LiveDev.isEnabled, "needs BERTH_ENGINE"))
 struct StatusLiveTests {
     @Test("after an apply, status lists every replica with its image, health, last health result, uptime and ports")
@@ -32,6 +32,12 @@ struct StatusLiveTests {
             #expect(containers.compactMap { $0["replica"] as? Int } == [1, 2])
             #expect(containers.allSatisfy { $0["health"] as? String == "healthy" && $0["health_result"] as? String == "HTTP 200" })
             #expect(containers.allSatisfy { ($0["image_id"] as? String)?.hasPrefix("sha256:") == true && $0["uptime"] is String })
+
+            // The example's web replicas say they listen; logs shows it for each.
+            let logs = try await dev.run(["logs", "--env", "dev", "web", "--tail", "5", "--no-color"])
+            #expect(logs.status == 0, "\(logs.stderr)")
+            #expect(logs.stdout.contains("web-1 | web 1.0.0 listening on :80\n"), "\(logs.stdout)")
+            #expect(logs.stdout.contains("web-2 | web 1.0.0 listening on :80\n"), "\(logs.stdout)")
         }
     }
 }
