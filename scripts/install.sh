@@ -38,6 +38,9 @@ put() {
   fi
 }
 
+# bash-completion loads PREFIX/share/bash-completion/completions/berth the first time berth is completed.
+ensure_packages bash-completion
+
 binary=${BERTH_INSTALL_BINARY:-}
 if [ -z "$binary" ]; then
   command -v swift >/dev/null 2>&1 || die "swift is not on PATH (a Swift 6 toolchain is needed to build Berth)"
@@ -54,7 +57,10 @@ for shell in bash zsh fish; do
   "$binary" --generate-completion-script "$shell" >"$scratch/$shell" || die "$binary cannot generate a $shell completion script"
 done
 
-put "$binary" 0755 "$prefix/bin/berth"
+# Without its symbols (a third of its size): what a user runs needs none.
+cp "$binary" "$scratch/berth"
+if command -v strip >/dev/null 2>&1; then strip "$scratch/berth"; fi
+put "$scratch/berth" 0755 "$prefix/bin/berth"
 put "$scratch/bash" 0644 "$prefix/share/bash-completion/completions/berth"
 put "$scratch/zsh" 0644 "$prefix/share/zsh/site-functions/_berth"
 put "$scratch/fish" 0644 "$prefix/share/fish/vendor_completions.d/berth.fish"

@@ -19,7 +19,7 @@ BERTH_PG_PORT=${BERTH_PG_PORT:-54329}
 BERTH_PACKAGES=(
   libyaml-dev pkg-config libsqlite3-dev sqlite3 libpq-dev curl ca-certificates
   podman runc busybox-static postgresql postgresql-client
-  haproxy wrk apache2-utils socat graphviz
+  haproxy wrk apache2-utils socat graphviz bash-completion
 )
 
 _BERTH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
