@@ -97,8 +97,11 @@ public struct StatusView: Sendable {
             var state = container.state
             if container.health != .unknown { state += ", \(container.health.rawValue)" }
             if let result = container.healthResult { state += " (\(result))" }
-            let uptime = container.uptime.map { "up \($0)" } ?? "-"
-            let listens = (container.endpoint.map { [$0] } ?? []) + container.ports.map(\.description)
+            // "Up About an hour" reads "up about an hour" in a line.
+            let uptime = container.uptime.map { "up " + $0.prefix(1).lowercased() + $0.dropFirst() } ?? "-"
+            let ports = container.ports.map(\.description)
+            let endpoint = container.endpoint.flatMap { endpoint in ports.contains { $0.hasPrefix(endpoint + "/") } ? nil : endpoint }
+            let listens = (endpoint.map { [$0] } ?? []) + ports
             return [replica, container.name, container.image + id, state, uptime, listens.isEmpty ? "-" : listens.joined(separator: " ")]
         }
     }

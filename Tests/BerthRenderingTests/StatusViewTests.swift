@@ -15,7 +15,7 @@ import BerthRendering
                     .init(
                         name: "shop-dev-web-1-c64280f4", replica: 1, image: "localhost/web:1.0.0",
                         imageID: "sha256:cc97e837ffeec67c8ddd4b720594bac13867da9d09c0ffb83f0df48f9e88b702", state: "running",
-                        health: .healthy, healthResult: "HTTP 200", uptime: "39 minutes", endpoint: nil,
+                        health: .healthy, healthResult: "HTTP 200", uptime: "About an hour", endpoint: "127.0.0.1:18080",
                         ports: [HostPort(hostIP: "127.0.0.1", port: 18080)], created: 0
                     ),
                     .init(
@@ -35,8 +35,8 @@ import BerthRendering
             Environment dev
 
             web: 1 of 2 running, start-first
-              web-1  shop-dev-web-1-c64280f4  localhost/web:1.0.0 (cc97e837ffee)  running, healthy (HTTP 200)  up 39 minutes  127.0.0.1:18080/tcp
-              web-2  shop-dev-web-2-c64280f4  localhost/web:1.0.0                 exited                       -              -
+              web-1  shop-dev-web-1-c64280f4  localhost/web:1.0.0 (cc97e837ffee)  running, healthy (HTTP 200)  up about an hour  127.0.0.1:18080/tcp
+              web-2  shop-dev-web-2-c64280f4  localhost/web:1.0.0                 exited                       -                 -
 
             """)
     }
@@ -47,7 +47,7 @@ import BerthRendering
         #expect(text.contains("\"replica\": 1"))
         #expect(text.contains("\"image_id\": \"sha256:cc97e837ffee"))
         #expect(text.contains("\"health_result\": \"HTTP 200\""))
-        #expect(text.contains("\"uptime\": \"39 minutes\""))
+        #expect(text.contains("\"uptime\": \"About an hour\""))
         #expect(text.contains("\"uptime\": null"))
     }
 
