@@ -46,6 +46,12 @@ heading "berth plan --env dev (again: nothing left to do)"
 heading "berth drift --env dev"
 "$berth" drift --env dev --project "$root"
 
+heading "berth status --env dev (each replica: image, health and the last check, uptime, ports)"
+"$berth" status --env dev --project "$root"
+
+heading "berth logs --env dev web --tail 3"
+"$berth" logs --env dev web --tail 3 --project "$root"
+
 # A scratch copy of the project that shares this one's state (.berth): plans made there are about the
 # very environment that just converged, and the repository's files stay as they are.
 scratch=$(mktemp -d)
@@ -57,6 +63,11 @@ heading "What a change looks like (scratch copy, not applied): LOG_LEVEL and log
 sed -i 's/LOG_LEVEL: debug/LOG_LEVEL: trace/; s/log_level: debug/log_level: trace/' "$scratch/environments/dev.yaml"
 status=0
 "$berth" plan --env dev --project "$scratch" || status=$?
+[ "$status" -le 2 ] || exit "$status"
+
+heading "The same change limited to one replica: berth plan --env dev --target container:web-1"
+status=0
+"$berth" plan --env dev --target container:web-1 --project "$scratch" || status=$?
 [ "$status" -le 2 ] || exit "$status"
 
 heading "A release whose image the engine does not have is refused before anything changes"
@@ -149,3 +160,11 @@ heading "berth parity --env preview --with dev"
 status=0
 "$berth" parity --env preview --with dev --project "$root" || status=$?
 [ "$status" -le 2 ] || exit "$status"
+
+# Taking an environment down: preview's proxy, containers and config files go (its database is kept,
+# as the plan says); a second destroy finds nothing. The next demo applies preview again from scratch.
+heading "berth destroy --env preview --yes"
+"$berth" destroy --env preview --yes --project "$root"
+
+heading "berth destroy --env preview --yes (again: nothing to destroy)"
+"$berth" destroy --env preview --yes --project "$root"
