@@ -12,6 +12,8 @@
 //   swift build -c release && .build/release/berth-bench pathological /tmp/patho   (issue 8's projects through the release berth)
 //   swift run -c release berth-bench fuzz --seconds 600 --seed 1 /tmp/fuzz   (the loader's mutation loop for 10 minutes)
 //   swift build -c release && .build/release/berth-bench rollback --runs 5 /tmp/rb   (one image bump applied, then rolled back)
+//   swift build -c release && .build/release/berth-bench everyday --services 30 --runs 5 /tmp/ev   (status, logs,
+//                                                   plan --target, destroy; the docker CLI on the same engine beside)
 //
 // Each prints the median and best wall time over the runs and the process's peak resident memory;
 // run load and events as separate processes so that each peak is its own.
@@ -173,6 +175,7 @@ func main() async throws {
         print("usage: berth-bench generate|load|events [--services N] [--runs N] PROJECT_DIR")
         print("       berth-bench pathological [--berth PATH] [--case NAME] [--runs N] [--timeout S] DIR")
         print("       berth-bench traffic [--runs N] DIR   (HAProxy and wrk on this machine)")
+        print("       berth-bench everyday [--services N] [--runs N] DIR   (status, logs, --target, destroy; docker CLI beside)")
         print("       berth-bench fuzz [--seconds N] [--seed N] [--iterations N] [--replay I] DIR")
         exit(2)
     }
@@ -216,6 +219,9 @@ func main() async throws {
     case "rollback":
         let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
         try await RollbackBenchmark.run(runs: runs, engineHost: engine, directory: project)
+    case "everyday":
+        let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
+        try await EverydayBenchmark.run(services: services, runs: runs, engineHost: engine, directory: project)
     case "traffic":
         let engine = getenv("BERTH_ENGINE").map { String(cString: $0) } ?? "unix:///run/berth-podman.sock"
         try await TrafficBenchmark.run(runs: runs, engineHost: engine, directory: project)
