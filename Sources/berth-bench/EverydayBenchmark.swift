@@ -35,29 +35,12 @@ enum EverydayBenchmark {
             try ObserveBenchmark.write(text, to: directory + "/environments/bench.yaml")
         }
 
-        /// Wall time of one process; its exit status must be one of `expected`.
-        func timed(_ executable: String, _ arguments: [String], expected: Set<Int32> = [0]) throws -> Double {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            let start = now()
-            try process.run()
-            process.waitUntilExit()
-            let elapsed = now() - start
-            guard expected.contains(process.terminationStatus) else {
-                throw FileSystemError(path: directory, reason: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
-            }
-            return elapsed
-        }
         func berthRun(_ arguments: [String], expected: Set<Int32> = [0]) throws -> Double {
-            try timed(berth, arguments + ["--project", directory], expected: expected)
+            try timedProcess(berth, arguments + ["--project", directory], expected: expected)
         }
         func dockerRun(_ arguments: [String]) throws -> Double? {
             guard let docker else { return nil }
-            return try timed(docker, ["-H", engineHost] + arguments)
+            return try timedProcess(docker, ["-H", engineHost] + arguments)
         }
         /// `docker ps -aq` of the project's containers, read, then `docker rm -f` of them: two processes, timed together.
         func dockerRemoveAll() throws -> Double? {
@@ -71,7 +54,7 @@ enum EverydayBenchmark {
             try list.run()
             let ids = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
             list.waitUntilExit()
-            _ = try timed(docker, ["-H", engineHost, "rm", "-f"] + ids)
+            _ = try timedProcess(docker, ["-H", engineHost, "rm", "-f"] + ids)
             return now() - start
         }
 

@@ -28,18 +28,7 @@ enum RollbackBenchmark {
             try ObserveBenchmark.write(text, to: directory + "/environments/bench.yaml")
         }
         func berthRun(_ arguments: [String]) throws -> Double {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: berth)
-            process.arguments = arguments + ["--project", directory]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            let start = now()
-            try process.run()
-            process.waitUntilExit()
-            let elapsed = now() - start
-            guard process.terminationStatus == 0 else { throw FileSystemError(path: directory, reason: "berth \(arguments.joined(separator: " ")) failed") }
-            return elapsed
+            try timedProcess(berth, arguments + ["--project", directory], expected: [0])
         }
         try write(image: "localhost/berth-example-web:1.0.0")
         _ = try berthRun(["apply", "--env", "bench", "--yes"])

@@ -20,6 +20,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import CYAML
 import BerthYAML
 import BerthLoading
@@ -56,6 +57,24 @@ func measure(_ name: String, runs: Int, _ body: () throws -> Int) rethrows {
 func format(_ value: Double) -> String {
     let rounded = (value * 10).rounded() / 10
     return "\(rounded)"
+}
+
+/// Wall time of one process, its output discarded; its exit status must be one of `expected`.
+func timedProcess(_ executable: String, _ arguments: [String], expected: Set<Int32> = [0]) throws -> Double {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    let start = now()
+    try process.run()
+    process.waitUntilExit()
+    let elapsed = now() - start
+    guard expected.contains(process.terminationStatus) else {
+        throw FileSystemError(path: executable, reason: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    }
+    return elapsed
 }
 
 /// A program built beside this one.
