@@ -35,6 +35,10 @@ import BerthApply
                 CREATE MATERIALIZED VIEW counted AS SELECT count(*) AS n FROM orders;
                 CREATE SEQUENCE tickets;
                 CREATE FUNCTION twice(x INTEGER) RETURNS INTEGER LANGUAGE sql AS 'SELECT x * 2';
+                CREATE TYPE span AS RANGE (subtype = integer);
+                CREATE FUNCTION add_to(total INTEGER, x INTEGER) RETURNS INTEGER LANGUAGE sql AS 'SELECT total + x';
+                CREATE AGGREGATE summed (INTEGER) (sfunc = add_to, stype = INTEGER, initcond = '0');
+                CREATE DOMAIN positive AS INTEGER CHECK (VALUE > 0);
                 CREATE SCHEMA elsewhere;
                 CREATE TABLE elsewhere.kept (id INTEGER);
                 """)
@@ -48,6 +52,31 @@ import BerthApply
             #expect(left.isEmpty, "\(left)")
             #expect(try database.query("SELECT count(*) AS n FROM elsewhere.kept").first?.int("n") == 0)
             #expect(try await target.history().isEmpty)
+        }
+    }
+
+    @Test("PostgreSQL: a drop that would take objects of another schema with it is refused, and nothing is dropped",
+          .enabled(if: MigratorDatabase.hasPostgres))
+    func postgresDependentsElsewhere() async throws {
+        for dependent in [
+            "CREATE TABLE elsewhere.reports (id INTEGER, feeling public.mood)",
+            "CREATE VIEW elsewhere.names AS SELECT name FROM public.customers",
+            "CREATE TABLE elsewhere.visits (customer INTEGER REFERENCES public.customers (id))",
+        ] {
+            try await MigratorDatabase.withFresh(.postgres) { target in
+                let database = try target.connect()
+                defer { database.close() }
+                try database.execute("""
+                    CREATE TYPE mood AS ENUM ('ok', 'sad');
+                    CREATE TABLE customers (id SERIAL PRIMARY KEY, name TEXT);
+                    CREATE SCHEMA elsewhere;
+                    \(dependent);
+                    """)
+                let error = #expect(throws: DatabaseError.self) { try DatabaseDrop.dropPostgres(database) }
+                #expect(error.map { "\($0)" }?.contains("objects of other schemas depend on objects of schema public") == true, "\(dependent)")
+                #expect(try database.query("SELECT count(*) AS n FROM public.customers").first?.int("n") == 0, "\(dependent)")
+                #expect(try database.query("SELECT count(*) AS n FROM pg_type WHERE typname = 'mood'").first?.int("n") == 1)
+            }
         }
     }
 }
