@@ -50,6 +50,13 @@ public struct DestroySession: Sendable {
                 "\(environment.name) is a production environment: berth destroy removes it only with --force-production as well; nothing was changed"
             )
         }
+        if environment.policy?.approval != nil {
+            // Approvals are of saved plans, and a destroy is planned afresh: nothing to approve it by yet.
+            throw SessionError(
+                "\(environment.name) applies only approved plans (policy.approval), and berth destroy takes no saved plan; "
+                    + "nothing was changed (remove the policy in a reviewed change first to take the environment down)"
+            )
+        }
         let window = try WindowGate.check(environment: environment, at: context.clock.now, operation: .destroy, override: options.apply.windowOverride)
         let resolution = try pipeline.resolve(environment)
         let session = ApplySession(context)
@@ -59,6 +66,10 @@ public struct DestroySession: Sendable {
                 key: ApplySession.key(environment), owner: context.owner, now: context.clock.now
             )
             let observed = try await pipeline.observe(resolution)
+            if let reason = observed.containersUnobserved {
+                // Without the list, containers may still run on the configs and the database this would remove.
+                throw SessionError("cannot list \(environment.name)'s containers, so nothing was destroyed: \(reason)")
+            }
             let plan = Planner.destroy(desired: resolution.desired, observed: observed, options: options.destroy)
             guard plan.problems.isEmpty else { throw SessionError(plan.problems) }
             guard !plan.isEmpty else { return .noChanges(plan) }

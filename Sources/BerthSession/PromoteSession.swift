@@ -159,6 +159,12 @@ public struct PromoteSession: Sendable {
         if release.status != .failed, release.status != .rolledBack, release.number != current?.number {
             refusals.append("gate current: \(name) is not its current release (\(current.map { "\($0.number) is" } ?? "none is"))")
         }
+        if release.summary.hasPrefix(ApplySession.ReleaseNote.partialSummaryPrefix) {
+            refusals.append("gate whole: \(name) applied only part of \(from) (\(release.summary)); the rest may not run what the files name")
+        }
+        if release.summary == DestroySession.releaseSummary {
+            refusals.append("gate destroy: \(name) took \(from) down; nothing of it runs")
+        }
         if let soak = destination.promotion?.soak, soak.milliseconds > 0 {
             let passes = release.createdAt.addingTimeInterval(Double(soak.milliseconds) / 1000)
             let now = context.clock.now

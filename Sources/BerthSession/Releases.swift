@@ -87,8 +87,17 @@ extension ApplySession {
         for index in manifest.services.indices {
             let name = manifest.services[index].name
             if let written = note.imagesAsWritten[name] { manifest.services[index].image = written }
-            // A partial apply left the rest as it was: its release counts the replicas that run, not those the files ask for.
-            if note.partial { manifest.services[index].replicas = observed.containers.filter { $0.service == name && $0.isRunning }.count }
+            // A partial apply left the rest as it was: its release records what runs, not what the files ask for,
+            // for a service whose containers are not (yet) what its file says.
+            if note.partial {
+                let running = observed.containers.filter { $0.service == name && $0.isRunning }
+                manifest.services[index].replicas = running.count
+                if let other = running.first(where: { $0.specHash != manifest.services[index].specHash }) {
+                    manifest.services[index].image = other.image
+                    manifest.services[index].imageID = other.imageID.isEmpty ? nil : other.imageID
+                    manifest.services[index].specHash = other.specHash ?? ""
+                }
+            }
         }
         if note.destroyed {
             // Nothing runs; only the config files still on disk (kept) are there.

@@ -190,3 +190,36 @@ extension CommandsOnDoublesTests {
         #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
     }
 }
+
+extension CommandsOnDoublesTests {
+    @Test("a partial apply's release records the image that runs, not the one the file names; promote refuses it, and a destroy")
+    func promotePartialAndDestroyed() async throws {
+        let world = try SessionWorld()
+        try world.write("environments/staging.yaml", SessionWorld.defaultEnvironment.replacing("18080", with: "18090"))
+        #expect(await berth(["apply", "--env", "dev", "--yes"], world).status == 0)
+        try await secondRelease(world)
+        let partial = await berth(["apply", "--env", "dev", "--yes", "--target", "migration:2"], world)
+        #expect(partial.status == 0, "\(partial.stderr)")
+        let release = try #require(try world.store.releases(environment: "shop/dev", limit: 1).first)
+        #expect(release.summary == "apply --target migration:2")
+        #expect(release.manifest.services.first { $0.name == "web" }?.image == SessionWorld.webImage, "\(release.manifest.services)")
+
+        let refused = await berth(["promote", "--from", "dev", "--to", "staging"], world)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("gate whole: release 2 of dev applied only part of dev (apply --target migration:2)"), "\(refused.stderr)")
+
+        #expect(await berth(["destroy", "--env", "dev", "--yes"], world).status == 0)
+        let destroyed = await berth(["promote", "--from", "dev", "--to", "staging"], world)
+        #expect(destroyed.status == 1)
+        #expect(destroyed.stderr.contains("gate destroy: release 3 of dev took dev down"), "\(destroyed.stderr)")
+    }
+
+    @Test("destroy of an environment that applies only approved plans is refused, and changes nothing")
+    func destroyNeedsNoApprovalBypass() async throws {
+        let world = try SessionWorld(environment: SessionWorld.defaultEnvironment + "\npolicy:\n  approval: required\n")
+        let refused = await berth(["destroy", "--env", "dev", "--yes"], world)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("dev applies only approved plans (policy.approval), and berth destroy takes no saved plan"), "\(refused.stderr)")
+        #expect(try world.store.history(environment: "shop/dev", limit: 10).isEmpty)
+    }
+}
