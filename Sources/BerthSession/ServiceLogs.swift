@@ -131,9 +131,10 @@ extension Pipeline {
         }
         return ServiceLogs(
             environment: environment.name, service: service, sources: sources, engine: engine,
-            mask: SecretMask(values: Array(resolution.secrets.values), linePrefixes: [])
+            mask: ServiceLogs.secretMask(resolution.secrets.values)
         )
     }
+
 
     /// Replica order, the oldest first within a replica. A replica with one container is labelled
     /// `web-1`; while a replacement keeps two, each is `web-1 (NAME)`.
@@ -148,5 +149,16 @@ extension Pipeline {
             let label = number.map { counts[$0] == 1 ? "\(service)-\($0)" : "\(service)-\($0) (\(container.name))" } ?? container.name
             return ServiceLogs.Source(label: label, replica: number, container: container.name, id: container.id, state: container.state)
         }
+    }
+}
+
+extension ServiceLogs {
+    /// Output is masked a line at a time, so a value that spans lines (a PEM key) is also hidden line by line.
+    static func secretMask(_ secrets: some Collection<String>) -> SecretMask {
+        // Bytes, not characters: "\r\n" is one Character, which contains no "\n".
+        let lines = secrets.filter { $0.utf8.contains(0x0A) }.flatMap { value in
+            value.utf8.split(separator: 0x0A).map { line in String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self) }
+        }
+        return SecretMask(values: Array(secrets) + lines, linePrefixes: [])
     }
 }
