@@ -68,8 +68,7 @@ public struct DockerEngine: ContainerEngine {
             let request = EngineRequests.containerLogs(id: id, options: options)
             let response = try await transport.stream(request, timeout: timeout, open: options.follow)
             guard (200..<300).contains(response.status) else {
-                var body: [UInt8] = []
-                for try await piece in response.body where body.count < 64 * 1024 { body += piece }
+                let body = await Self.errorBody(response.body, within: timeout)
                 let answer = HTTPResponse(status: response.status, headers: response.headers, body: body)
                 throw EngineError.status(response.status, message: DockerEngineJSON.errorMessage(from: answer), endpoint: endpoint)
             }
@@ -80,6 +79,30 @@ public struct DockerEngine: ContainerEngine {
             }
             // A cancelled stream ends wherever it was.
             if !Task.isCancelled { try Self.readingLogs(endpoint) { () throws(ContainerLogs.Malformed) in try decoder.finish() } }
+        }
+    }
+
+    /// The start of an error answer's body: at most 64 KiB, read within `timeout` (a followed stream has no
+    /// read timeout of its own); empty when it does not come in time.
+    static func errorBody(_ body: AsyncThrowingStream<[UInt8], any Error>, within timeout: Duration) async -> [UInt8] {
+        await withTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask {
+                var collected: [UInt8] = []
+                do {
+                    for try await piece in body {
+                        collected += piece
+                        if collected.count >= 64 * 1024 { break }
+                    }
+                } catch {}
+                return Array(collected.prefix(64 * 1024))
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? []
         }
     }
 

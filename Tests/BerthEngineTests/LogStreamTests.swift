@@ -172,6 +172,18 @@ import BerthTestSupport
         #expect(error?.reason == "No such container: nope")
     }
 
+    @Test("over a socket with follow: an error answer whose body stalls ends within the timeout, with its status")
+    func socketErrorThatStalls() async throws {
+        let server = try LoopbackServer(
+            pieces: ["HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n", "5\r\n{\"mes\r\n"], holdingOpen: true
+        )
+        let engine = DockerEngine(endpoint: .tcp(host: "127.0.0.1", port: server.port), timeout: .milliseconds(300))
+        let error = await #expect(throws: EngineError.self) {
+            _ = try await Self.collect(engine.logStream(id: "web-1", options: LogOptions(follow: true)))
+        }
+        #expect(error?.status == 500, "\(String(describing: error))")
+    }
+
     @Test("the double answers the tail, then follows a running container until it stops")
     func inMemoryFollow() async throws {
         let engine = InMemoryEngine()
