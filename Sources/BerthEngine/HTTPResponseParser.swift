@@ -83,6 +83,10 @@ enum HTTPResponseParser {
             guard let head = try parseHead(bytes, from: start, endOfStream: endOfStream) else { return nil }
             guard (100..<200).contains(head.status) && head.status != 101 else { return head }
             start = head.bodyStart
+            // However many interim heads come, together they are one header section's worth at most.
+            if start > maximumHeaderBytes {
+                throw HTTPParseError("the interim responses are longer than \(maximumHeaderBytes) bytes")
+            }
         }
     }
 

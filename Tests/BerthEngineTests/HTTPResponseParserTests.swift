@@ -162,5 +162,8 @@ import Testing
     func headerLimit() {
         let text = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Filler: 0123456789\r\n", count: 4000)
         #expect(parseError(text)?.contains("header section is longer") == true)
+        // Endless interim answers, each short, are refused as soon as they pass one header section's worth.
+        let interim = String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 4000)
+        #expect(parseError(interim)?.contains("interim responses are longer") == true)
     }
 }
