@@ -254,7 +254,8 @@ struct EnvironmentDecoder {
         return resolved
     }
 
-    /// Whether `text` holds a URL whose authority carries `user:password@`.
+    /// Whether `text` holds a URL whose authority carries `user:password@`, or whose query has a
+    /// `password=` parameter (libpq takes one there too).
     /// Bytes, not Foundation's searches: it runs on every value of every environment.
     static func urlHoldsPassword(_ text: String) -> Bool {
         var text = text
@@ -269,8 +270,20 @@ struct EnvironmentDecoder {
                 if bytes[end] == 0x40 { lastAt = end }
                 end += 1
             }
-            guard let lastAt else { return false }
-            return bytes[start..<lastAt].contains(0x3A)
+            if let lastAt, bytes[start..<lastAt].contains(0x3A) { return true }
+            guard var parameter = bytes[end...].firstIndex(of: 0x3F).map({ $0 + 1 }) else { return false }
+            let key = Array("password=".utf8)
+            while parameter < bytes.count {
+                var stop = parameter
+                while stop < bytes.count, bytes[stop] != 0x26, bytes[stop] != 0x23 { stop += 1 }
+                // Any case: libpq's keywords are lower case, but a reader should not have to know that.
+                if stop - parameter >= key.count, zip(bytes[parameter..<(parameter + key.count)], key).allSatisfy({ $0 | 0x20 == $1 | 0x20 }) {
+                    return true
+                }
+                guard stop < bytes.count, bytes[stop] == 0x26 else { return false }
+                parameter = stop + 1
+            }
+            return false
         }
     }
 
