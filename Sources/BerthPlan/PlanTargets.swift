@@ -55,9 +55,10 @@ public enum PlanTargets {
     }
 
     /// Whether `target` names the resource an action works on; `services` gives the service of an observed
-    /// container's resource (`container:NAME`).
-    static func covers(_ target: String, _ resource: String, services: [String: String]) -> Bool {
-        if resource == target || resource.hasPrefix(target + "@") { return true }
+    /// container's resource (`container:NAME`), `replicas` its replica's resource (`container:web-3`), so that
+    /// a replica's name also covers the removal of its container once the service is scaled down.
+    static func covers(_ target: String, _ resource: String, services: [String: String], replicas: [String: String] = [:]) -> Bool {
+        if resource == target || resource.hasPrefix(target + "@") || replicas[resource] == target { return true }
         guard target.hasPrefix("service:") else { return false }
         let service = String(target.dropFirst("service:".count))
         if resource == "route:\(service)" || resource.hasPrefix("route:\(service)@") || resource.hasPrefix("hook:\(service)/") { return true }
@@ -75,13 +76,15 @@ extension Plan {
     public func limited(to targets: [String], observed: ObservedState) -> Plan {
         let targets = PlanTargets.normalized(targets)
         guard !targets.isEmpty else { return self }
-        var services: [String: String] = [:]
+        var services: [String: String] = [:], replicas: [String: String] = [:]
         for container in observed.containers {
-            if let service = container.service { services["container:\(container.name)"] = service }
+            guard let service = container.service else { continue }
+            services["container:\(container.name)"] = service
+            if let replica = container.replica { replicas["container:\(container.name)"] = "container:\(service)-\(replica)" }
         }
         let byID = Dictionary(actions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var pending = actions.filter { action in
-            targets.contains { PlanTargets.covers($0, action.resource, services: services) }
+            targets.contains { PlanTargets.covers($0, action.resource, services: services, replicas: replicas) }
         }.map(\.id)
         var kept = Set<String>()
         while let id = pending.popLast() {

@@ -73,6 +73,17 @@ import BerthPlan
         #expect(plan.actions.contains { !$0.commits.isEmpty })
     }
 
+    @Test("a replica's name covers its container after a scale-down: container:web-3 is the removal of web-3's container")
+    func scaledDownReplica() throws {
+        let before = PlanFixtures.desired(PlanFixtures.environment(webReplicas: 3))
+        let after = PlanFixtures.desired(PlanFixtures.environment(webReplicas: 2))
+        let observed = PlanFixtures.converged(before)
+        let third = try #require(observed.containers.first { $0.service == "web" && $0.replica == 3 })
+        let plan = Planner.plan(desired: after, observed: observed).limited(to: ["container:web-3"], observed: observed)
+        #expect(plan.actions.map(\.resource) == ["container:\(third.name)"], "\(plan.lines)")
+        #expect(plan.actions.map(\.kind) == [.remove])
+    }
+
     @Test("route:NAME covers every step of the route; service:NAME does not cover a service whose name it begins")
     func routeSteps() {
         let plan = Plan(environment: "dev", project: "shop", fingerprint: "f", actions: [
