@@ -66,7 +66,7 @@ public struct ServiceLogs: Sendable {
         _ source: Source, engine: any ContainerEngine, options: LogOptions, mask: SecretMask,
         into continuation: AsyncThrowingStream<Line, any Error>.Continuation
     ) async throws {
-        var splitter = LogLineSplitter()
+        var splitter = LogLineSplitter(keepingWhole: mask.values)
         do {
             for try await piece in engine.logStream(id: source.id, options: options) {
                 for text in splitter.feed(piece) { try await continuation.send(Line(source: source.label, text: mask.mask(text))) }

@@ -91,6 +91,41 @@ import BerthTestSupport
         #expect(lines.map(\.count) == [LogLineSplitter.maximumLineBytes, 3])
     }
 
+    @Test("a line longer than the limit is cut before a kept value that would span the cut, or whose start ends the piece")
+    func cutKeepsValuesWhole() {
+        let secret = "token-4711-abcdef"
+        let limit = LogLineSplitter.maximumLineBytes
+        for offset in [10, 5, 1, -3, -12] {
+            // The secret starts `offset` bytes before the limit: inside the first piece, across the cut, or after it.
+            let line = String(repeating: "a", count: limit - offset) + secret + String(repeating: "b", count: 40)
+            var splitter = LogLineSplitter(keepingWhole: [secret])
+            var pieces = [String]()
+            // Bytes come one read at a time, as small as they may be.
+            for chunk in Array(line.utf8).chunked(by: 4096) { pieces += splitter.feed(chunk) }
+            pieces += splitter.finish().map { [$0] } ?? []
+            #expect(pieces.joined() == line, "offset \(offset)")
+            #expect(pieces.contains { $0.contains(secret) }, "offset \(offset): \(pieces.map(\.count))")
+            #expect(pieces.allSatisfy { $0.utf8.count <= limit })
+        }
+    }
+
+    @Test("a cut never splits a UTF-8 character")
+    func cutKeepsCharactersWhole() {
+        let limit = LogLineSplitter.maximumLineBytes
+        for pad in 0..<4 {
+            let line = String(repeating: "a", count: limit - 2 - pad) + String(repeating: "é€😀", count: 3)
+            var splitter = LogLineSplitter()
+            var pieces = splitter.feed(Array(line.utf8))
+            pieces += splitter.finish().map { [$0] } ?? []
+            #expect(pieces.joined() == line, "pad \(pad)")
+            #expect(!pieces.joined().contains("\u{FFFD}"))
+        }
+        #expect(LogLineSplitter.characterStart(Array("aé".utf8), before: 2) == 1)
+        #expect(LogLineSplitter.characterStart(Array("aé".utf8), before: 3) == 3)
+        #expect(LogLineSplitter.characterStart(Array("a😀".utf8), before: 4) == 1)
+        #expect(LogLineSplitter.characterStart(Array("ab".utf8), before: 1) == 1)
+    }
+
     @Test("the last lines of an output, with or without a final newline")
     func lastLines() {
         let text = { (bytes: [UInt8]) in String(decoding: bytes, as: UTF8.self) }
@@ -223,5 +258,12 @@ import BerthTestSupport
             }
         }
         #expect(seen == Array(0..<100))
+    }
+}
+
+extension Array {
+    /// The elements in runs of `size` (the last one shorter).
+    func chunked(by size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
