@@ -18,16 +18,7 @@ public enum PlanTargets {
     /// configs, migrations, the proxy), observed (containers, config files, applied migrations), and those
     /// the full plan acts on. Sorted.
     public static func resources(desired: DesiredState, observed: ObservedState, plan: Plan) -> [String] {
-        let environment = desired.environment
-        var names = Set(plan.actions.map(\.resource))
-        for service in environment.services {
-            names.insert("service:\(service.name)")
-            for replica in stride(from: 1, through: service.replicas, by: 1) { names.insert("container:\(service.name)-\(replica)") }
-            if service.traffic != nil, environment.proxy != nil { names.insert("route:\(service.name)") }
-        }
-        if environment.proxy != nil { names.insert("proxy:\(environment.name)") }
-        for config in environment.configs.files { names.insert("config:\(config.name)") }
-        for migration in environment.database?.migrations ?? [] { names.insert("migration:\(migration.version.text)") }
+        var names = Set(plan.actions.map(\.resource)).union(declared(desired.environment))
         for container in observed.containers {
             names.insert("container:\(container.name)")
             if let service = container.service {
@@ -37,6 +28,21 @@ public enum PlanTargets {
         }
         for config in observed.configs { names.insert("config:\(config.name)") }
         for row in observed.migrations ?? [] { names.insert("migration:\(row.version)") }
+        return names.sorted()
+    }
+
+    /// The resources the environment's files declare: its services, their replicas and routes, the proxy,
+    /// configs and migrations (what a shell completes `--target` with). Sorted.
+    public static func declared(_ environment: Environment) -> [String] {
+        var names = Set<String>()
+        for service in environment.services {
+            names.insert("service:\(service.name)")
+            for replica in stride(from: 1, through: service.replicas, by: 1) { names.insert("container:\(service.name)-\(replica)") }
+            if service.traffic != nil, environment.proxy != nil { names.insert("route:\(service.name)") }
+        }
+        if environment.proxy != nil { names.insert("proxy:\(environment.name)") }
+        for config in environment.configs.files { names.insert("config:\(config.name)") }
+        for migration in environment.database?.migrations ?? [] { names.insert("migration:\(migration.version.text)") }
         return names.sorted()
     }
 

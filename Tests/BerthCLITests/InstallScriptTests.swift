@@ -56,6 +56,10 @@ import BerthTestSupport
         #expect(try await complete(["berth", "apply", "--env", "p"], prefix: prefix, in: project) == ["preview", "production"])
         #expect(try await complete(["berth", "status", "--project", project, "--env", "st"], prefix: prefix, in: "/") == ["staging"])
         #expect(try await complete(["berth", "pl"], prefix: prefix, in: project) == ["plan"])
+        // --target completes what the environment named by --env declares; logs completes its services.
+        #expect(try await complete(["berth", "plan", "--env", "dev", "--target", "co"], prefix: prefix, in: project)
+            == ["config:app-env", "container:web-1", "container:web-2", "container:worker-1"])
+        #expect(try await complete(["berth", "logs", "--env", "dev", "w"], prefix: prefix, in: project) == ["web", "worker"])
     }
 
     @Test("a usage error changes nothing")

@@ -43,7 +43,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Plan and apply only this resource (container:web-1, config:app-env, service:web, ...) and what it needs; repeatable.",
         valueName: "resource"
-    ))
+    ), completion: .targets)
     var target: [String] = []
 
     @OptionGroup var window: WindowOverrideOptions

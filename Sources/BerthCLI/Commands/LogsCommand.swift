@@ -23,7 +23,7 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
     var env: String
 
-    @Argument(help: ArgumentHelp("The service.", valueName: "service"))
+    @Argument(help: ArgumentHelp("The service.", valueName: "service"), completion: .services)
     var service: String
 
     @Option(name: .long, help: ArgumentHelp("Only this replica (1, 2, ...).", valueName: "n"))

@@ -30,7 +30,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Limit the plan to this resource (container:web-1, config:app-env, migration:4, route:web, service:web, ...) and what it needs; repeatable.",
         valueName: "resource"
-    ))
+    ), completion: .targets)
     var target: [String] = []
 
     enum GraphFormat: String, ExpressibleByArgument, CaseIterable {
