@@ -88,11 +88,12 @@ extension ApplySession {
             let name = manifest.services[index].name
             if let written = note.imagesAsWritten[name] { manifest.services[index].image = written }
             // A partial apply left the rest as it was: its release records what runs, not what the files ask for,
-            // for a service whose containers are not (yet) what its file says.
+            // for a service none of whose containers is what its file says (one the targets did not touch).
             if note.partial {
                 let running = observed.containers.filter { $0.service == name && $0.isRunning }
                 manifest.services[index].replicas = running.count
-                if let other = running.first(where: { $0.specHash != manifest.services[index].specHash }) {
+                if !running.contains(where: { $0.specHash == manifest.services[index].specHash }),
+                   let other = running.first {
                     manifest.services[index].image = other.image
                     manifest.services[index].imageID = other.imageID.isEmpty ? nil : other.imageID
                     manifest.services[index].specHash = other.specHash ?? ""

@@ -223,3 +223,20 @@ extension CommandsOnDoublesTests {
         #expect(try world.store.history(environment: "shop/dev", limit: 10).isEmpty)
     }
 }
+
+extension CommandsOnDoublesTests {
+    @Test("a partial apply that replaced one replica records the new version for its service, and its notes say so")
+    func partialReleaseOfOneReplica() async throws {
+        let world = try SessionWorld()
+        #expect(await berth(["apply", "--env", "dev", "--yes"], world).status == 0)
+        try await secondRelease(world)
+        let partial = await berth(["apply", "--env", "dev", "--yes", "--target", "container:web-1"], world)
+        #expect(partial.status == 0, "\(partial.stderr)")
+        let releases = try world.store.releases(environment: "shop/dev", limit: 2)
+        #expect(releases.map(\.number) == [2, 1])
+        #expect(releases[0].manifest.services.first { $0.name == "web" }?.image == Self.newImage, "\(releases[0].manifest.services)")
+        #expect(releases[0].digest != releases[1].digest)
+        let notes = await berth(["notes", "--env", "dev", "--format", "markdown"], world)
+        #expect(notes.stdout.contains(Self.newImage), "\(notes.stdout)")
+    }
+}
