@@ -25,12 +25,34 @@ public struct BerthCommand: AsyncParsableCommand {
     /// Parses and runs, as `main()` does; a first word that names no subcommand is a usage error (64) that
     /// suggests the closest one (`berth aply` -> did you mean 'apply'?).
     public static func main(arguments: [String]) async {
+        let arguments = globalOptionsAfterSubcommand(arguments)
         if let message = unknownSubcommand(in: arguments) {
             var standardError = StandardError()
             print("Error: \(message)\nUsage: berth <subcommand>\n  See 'berth --help' for more information.", to: &standardError)
             Self.exit(withError: ExitCode(64))
         }
         await main(arguments)
+    }
+
+    /// `berth --project DIR plan ...` as `berth plan --project DIR ...`: the options every command takes may
+    /// also come before the command, as `docker compose` users write them.
+    static func globalOptionsAfterSubcommand(_ arguments: [String]) -> [String] {
+        var global: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            if word == "--project", index + 1 < arguments.count {
+                global += [word, arguments[index + 1]]
+                index += 2
+            } else if word.hasPrefix("--project=") || word == "--no-color" {
+                global.append(word)
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard !global.isEmpty, index < arguments.count else { return arguments }
+        return [arguments[index]] + global + arguments[(index + 1)...]
     }
 
     /// Why the first word of `arguments` is no subcommand, or nil when it is one (or an option, or absent).

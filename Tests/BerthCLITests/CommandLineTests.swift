@@ -171,6 +171,15 @@ import BerthTestSupport
         #expect(try await BerthProcess.run(["help"]).status == 0)
     }
 
+    @Test("the options every command takes may come before the command, as in docker compose")
+    func globalOptionsFirst() async throws {
+        let result = try await BerthProcess.run(["--project", BerthProcess.packageRoot, "--no-color", "validate", "--env", "dev"], in: "/")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("dev: valid"))
+        #expect(try await BerthProcess.run(["--project=\(BerthProcess.packageRoot)", "validate"], in: "/").status == 0)
+        #expect(try await BerthProcess.run(["--project", BerthProcess.packageRoot]).status == 64)
+    }
+
     @Test("no colour when the output is not a terminal, with or without NO_COLOR")
     func noColor() async throws {
         for environment in [[:], ["NO_COLOR": "1"]] {

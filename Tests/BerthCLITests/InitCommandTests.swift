@@ -27,5 +27,12 @@ import BerthTestSupport
         #expect(again.stderr.contains("never overwrites"), "\(again.stderr)")
         #expect(try String(contentsOfFile: root + "/environments/dev.yaml", encoding: .utf8) == "# mine\n")
         #expect(try await BerthProcess.run(["init", root, "--env", "Bad Name"], in: parent).status == 64)
+        #expect(try await BerthProcess.run(["init", parent + "/other", "--env", "base"], in: parent).status == 64)
+        #expect(!FileManager.default.fileExists(atPath: parent + "/other"))
+
+        // A name given twice is one environment.
+        let twice = try await BerthProcess.run(["init", parent + "/twice", "--env", "dev", "--env", "dev"], in: parent)
+        #expect(twice.status == 0, "\(twice.stderr)")
+        #expect(try await BerthProcess.run(["validate", "--project", parent + "/twice"], in: parent).stdout == "dev: valid (1 service, 0 configs, 0 migrations)\n")
     }
 }

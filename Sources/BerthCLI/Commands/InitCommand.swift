@@ -22,13 +22,18 @@ struct InitCommand: ParsableCommand {
         for name in environments where name.range(of: "^[a-z0-9][a-z0-9_-]{0,62}$", options: .regularExpression) == nil {
             throw ValidationError("'\(name)' is not an environment name: lower-case letters, digits, - and _, at most 63")
         }
+        if environments.contains("base") {
+            throw ValidationError("'base' is the file the environments extend (environments/base.yaml), not an environment")
+        }
     }
 
     func run() throws {
         let console = Console(noColor: false)
         let root = URL(fileURLWithPath: directory ?? FileManager.default.currentDirectoryPath).standardizedFileURL.path
         let files = StarterProject.files(
-            project: StarterProject.projectName(fromFolder: (root as NSString).lastPathComponent), environments: environments
+            project: StarterProject.projectName(fromFolder: (root as NSString).lastPathComponent),
+            // `--env dev --env dev` is one environment.
+            environments: environments.reduce(into: [String]()) { names, name in if !names.contains(name) { names.append(name) } }
         )
         let existing = files.map { root + "/" + $0.path }.filter { FileManager.default.fileExists(atPath: $0) }
         guard existing.isEmpty else {
