@@ -137,8 +137,32 @@ public struct PlanDocument: Codable, Sendable {
         return try encoder.encode(self)
     }
 
-    public static func decode(_ data: Data) throws -> PlanDocument {
-        try JSONDecoder().decode(PlanDocument.self, from: data)
+    /// The document in `data`; what keeps it from being one is said in a line, by the path of the value.
+    public static func decode(_ data: Data) throws(PlanDocumentError) -> PlanDocument {
+        do {
+            return try JSONDecoder().decode(PlanDocument.self, from: data)
+        } catch let error as DecodingError {
+            throw PlanDocumentError("it is not a plan that berth plan --out saved: " + Self.describe(error))
+        } catch {
+            throw PlanDocumentError("it is not a plan that berth plan --out saved: \(error.localizedDescription)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context.codingPath)
+            return "\(parent.isEmpty ? "" : parent + ".")\(key.stringValue) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context.codingPath)) has a value of the wrong type"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "it is not JSON" : "\(path(context.codingPath)) is not valid"
+        @unknown default:
+            return "\(error)"
+        }
     }
 }
 
