@@ -20,7 +20,9 @@ public struct PlanGraphView: Sendable {
         let edges = plan.actions.flatMap { action in action.dependsOn.compactMap { node[$0] }.map { ($0, node[action.id] ?? "") } }
         switch format {
         case .dot:
-            var out = "digraph \"\(Self.dotEscaped("plan of \(plan.environment)"))\" {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n"
+            var out = "digraph \"\(Self.dotEscaped("plan of \(plan.environment)"))\" {\n"
+            if let partial { out += "  // \(partial)\n  label=\"\(Self.dotEscaped(partial))\";\n" }
+            out += "  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n"
             for action in plan.actions {
                 let label = Self.dotEscaped(Self.label(action)) + (action.cause.isEmpty ? "" : "\\n" + Self.dotEscaped(action.cause))
                 out += "  \(node[action.id] ?? "") [label=\"\(label)\"];\n"
@@ -29,6 +31,7 @@ public struct PlanGraphView: Sendable {
             return out + "}\n"
         case .mermaid:
             var out = "flowchart LR\n"
+            if let partial { out += "  %% \(partial)\n" }
             for action in plan.actions {
                 let label = Self.mermaidEscaped(Self.label(action)) + (action.cause.isEmpty ? "" : "<br/>" + Self.mermaidEscaped(action.cause))
                 out += "  \(node[action.id] ?? "")[\"\(label)\"]\n"
@@ -36,6 +39,11 @@ public struct PlanGraphView: Sendable {
             for (from, to) in edges { out += "  \(from) --> \(to)\n" }
             return out
         }
+    }
+
+    /// What a partial plan says of itself (`--target`), the graph shows too: it is not the whole change.
+    var partial: String? {
+        plan.isPartial ? "partial plan, limited to \(plan.targets.joined(separator: ", ")) and what it needs" : nil
     }
 
     /// `switch route:web@25%`.

@@ -42,4 +42,13 @@ import BerthRendering
 
             """)
     }
+
+    @Test func aPartialPlanSaysSoInBothForms() {
+        var plan = Self.plan
+        plan.targets = ["container:web-1"]
+        let dot = PlanGraphView(plan).text(.dot)
+        #expect(dot.hasPrefix("digraph \"plan of dev\" {\n  // partial plan, limited to container:web-1 and what it needs\n  label=\"partial plan,"), "\(dot)")
+        #expect(PlanGraphView(plan).text(.mermaid).hasPrefix("flowchart LR\n  %% partial plan, limited to container:web-1 and what it needs\n"))
+        #expect(!PlanGraphView(Self.plan).text(.dot).contains("partial"))
+    }
 }
