@@ -124,6 +124,11 @@ public struct Pipeline: Sendable {
                     return "--target \(target): a target is KIND:NAME, as the plan names resources (container:web-1, config:app-env, migration:4, service:web)"
                 }
                 let kind = target[...colon]
+                let kinds = Array(Set(resources.compactMap { resource in resource.firstIndex(of: ":").map { String(resource[..<$0]) } })).sorted()
+                guard kinds.contains(String(kind.dropLast())) || kind == "service:" else {
+                    let closest = Suggestion.didYouMean(String(kind.dropLast()), in: kinds)
+                    return "--target \(target): '\(kind.dropLast())' is no kind of resource\(closest) (\(name) has \(kinds.joined(separator: ", "))); nothing was planned"
+                }
                 let sameKind = resources.filter { $0.hasPrefix(kind) }
                 let listed = sameKind.isEmpty ? "it has no \(kind.dropLast()) resources" : "its \(kind.dropLast()) resources: \(Self.few(sameKind))"
                 let suggestion = Suggestion.didYouMean(target, in: sameKind.isEmpty ? resources : sameKind)
