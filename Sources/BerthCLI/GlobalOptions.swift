@@ -19,3 +19,10 @@ struct GlobalOptions: ParsableArguments {
         )
     }
 }
+
+/// `--env NAME`: the environment a command works on, completed from the project's `environments/`.
+/// One declaration, so that every command that takes it describes and completes it alike.
+struct EnvironmentOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
+    var env: String
+}

@@ -12,8 +12,8 @@ struct ApproveCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     @Argument(help: ArgumentHelp("The saved plan.", valueName: "planfile"))
     var planFile: String

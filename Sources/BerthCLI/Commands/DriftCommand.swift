@@ -13,8 +13,8 @@ struct DriftCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     @Flag(name: .long, help: "Print JSON (format_version 1).")
     var json = false

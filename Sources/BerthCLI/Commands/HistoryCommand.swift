@@ -14,8 +14,8 @@ struct HistoryCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     @Flag(name: .long, help: "Print JSON (format_version 1).")
     var json = false
@@ -48,8 +48,8 @@ struct UnlockCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     func run() throws {
         let console = CommandContext.console(global)

@@ -20,8 +20,8 @@ struct LogsCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"))
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     @Argument(help: ArgumentHelp("The service.", valueName: "service"), completion: .services)
     var service: String

@@ -21,8 +21,8 @@ struct NotesCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     @Option(name: .long, help: ArgumentHelp("The release to start from (default: the parent of --to).", valueName: "n"))
     var from: Int?

@@ -18,8 +18,8 @@ struct ParityCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     @Option(name: .long, help: ArgumentHelp("The environment it is compared with.", valueName: "name"), completion: .environments)
     var with: String

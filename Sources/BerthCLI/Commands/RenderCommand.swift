@@ -14,8 +14,8 @@ struct RenderCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     @Flag(name: .long, help: "Print JSON (format_version 1) instead of YAML.")
     var json = false

@@ -20,8 +20,8 @@ struct RollbackCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     @Option(name: .long, help: ArgumentHelp("The release to go back to (default: the one before the current).", valueName: "n"))
     var to: Int?

@@ -13,8 +13,8 @@ struct WindowCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: ArgumentHelp("The environment.", valueName: "name"), completion: .environments)
-    var env: String
+    @OptionGroup var environmentOption: EnvironmentOption
+    var env: String { environmentOption.env }
 
     @Option(name: .long, help: ArgumentHelp("The time to ask about, ISO 8601 (2026-03-09T08:00:00Z); default now.", valueName: "time"))
     var at: String?
