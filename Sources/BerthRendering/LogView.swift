@@ -15,7 +15,7 @@ public struct LogView: Sendable {
         let width = sources.map(\.count).max() ?? 0
         var prefixes: [String: String] = [:]
         for (index, label) in sources.enumerated() {
-            let padded = label + String(repeating: " ", count: width - label.count) + " |"
+            let padded = label.padding(to: width) + " |"
             let color = Self.colors[index % Self.colors.count]
             prefixes[label] = (style.color ? "\u{1B}[\(color)m\(padded)\u{1B}[0m" : padded) + " "
         }

@@ -27,8 +27,7 @@ public struct ParityView: Sendable {
         var text = "\(report.environment) and \(report.with) differ in \(count) \(count == 1 ? "way" : "ways"):\n"
         let width = report.differences.map(\.resource.count).max() ?? 0
         for difference in report.differences {
-            let padding = String(repeating: " ", count: width - difference.resource.count)
-            text += "  \(difference.resource)\(padding)  \(difference.kind): \(difference.detail)\n"
+            text += "  \(difference.resource.padding(to: width))  \(difference.kind): \(difference.detail)\n"
         }
         return text
     }

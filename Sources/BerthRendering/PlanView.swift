@@ -162,5 +162,6 @@ public struct DriftView: Sendable {
 }
 
 extension String {
+    /// The text followed by spaces up to `width` characters; text as long or longer stays as it is.
     func padding(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

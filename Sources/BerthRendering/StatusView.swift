@@ -72,7 +72,7 @@ public struct StatusView: Sendable {
                 out += "  traffic:\n"
                 for server in service.serving {
                     let share = server.admin == .ready ? "\(Int(server.share.rounded()))%" : server.admin.rawValue
-                    out += "    \(server.slot) \(share.padding(toLength: 5, withPad: " ", startingAt: 0)) \(server.container ?? "(no container of \(service.name))") \(server.image ?? "")\(server.up ? "" : " (down)")\n"
+                    out += "    \(server.slot) \(share.padding(to: 5)) \(server.container ?? "(no container of \(service.name))") \(server.image ?? "")\(server.up ? "" : " (down)")\n"
                 }
             } else if service.verification != nil || service.strategy.isRouted {
                 out += "  traffic: none\n"
@@ -112,7 +112,7 @@ public struct StatusView: Sendable {
         let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { row in
             let cells = row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                column == row.count - 1 ? cell : cell.padding(to: widths[column])
             }
             return "  " + cells.joined(separator: "  ") + "\n"
         }.joined()
