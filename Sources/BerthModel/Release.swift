@@ -129,7 +129,8 @@ public struct Release: Hashable, Sendable {
     public var parent: Int?
     /// The journal's id of the apply that made it.
     public var applyID: Int64?
-    /// `apply`, or `rollback of 4 to 2`.
+    /// `apply`, `apply --target container:web-1` (``partialSummaryPrefix``), `rollback of 4 to 2`, or
+    /// `destroy` (``destroySummary``).
     public var summary: String
     /// For a rollback, the release it went back to. A rollback pins the environment: an apply of the
     /// desired state it was made under (`desiredDigest`) does not roll forward again.
@@ -163,4 +164,14 @@ public struct Release: Hashable, Sendable {
         self.backups = backups
         self.environment = environment
     }
+}
+
+extension Release {
+    /// The summary of a release a destroy made: nothing of the environment runs.
+    public static let destroySummary = "destroy"
+    /// How the summary of a partial apply (`--target`) begins: the rest was left as it was.
+    public static let partialSummaryPrefix = "apply --target "
+
+    public var isDestroy: Bool { summary == Self.destroySummary }
+    public var isPartial: Bool { summary.hasPrefix(Self.partialSummaryPrefix) }
 }

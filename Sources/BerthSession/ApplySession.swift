@@ -149,12 +149,9 @@ public struct ApplySession: Sendable {
 
     /// What a release records beyond what runs: why it was made.
     struct ReleaseNote {
-        /// How a partial apply's summary begins: `apply --target container:web-1`.
-        static let partialSummaryPrefix = "apply --target "
-
         /// An apply's: a partial plan's summary names its targets (`apply --target container:web-1`).
         init(_ plan: Plan) {
-            if plan.isPartial { (summary, partial) = (Self.partialSummaryPrefix + plan.targets.joined(separator: " --target "), true) }
+            if plan.isPartial { (summary, partial) = (Release.partialSummaryPrefix + plan.targets.joined(separator: " --target "), true) }
         }
 
         init(

@@ -33,9 +33,6 @@ public struct DestroySession: Sendable {
         }
     }
 
-    /// The `summary` of the release a destroy records.
-    public static let releaseSummary = "destroy"
-
     let context: Context
 
     public init(_ context: Context) {
@@ -75,7 +72,7 @@ public struct DestroySession: Sendable {
             guard !plan.isEmpty else { return .noChanges(plan) }
             return try await session.carryOut(
                 plan, options: options.apply, resolution: resolution, inputs: Executor.Inputs(), store: store, lease: lease,
-                release: ApplySession.ReleaseNote(summary: Self.releaseSummary, destroyed: true),
+                release: ApplySession.ReleaseNote(summary: Release.destroySummary, destroyed: true),
                 backupDatabase: plan.actions.contains { $0.kind == .dropDatabase }
             )
         }

@@ -159,10 +159,10 @@ public struct PromoteSession: Sendable {
         if release.status != .failed, release.status != .rolledBack, release.number != current?.number {
             refusals.append("gate current: \(name) is not its current release (\(current.map { "\($0.number) is" } ?? "none is"))")
         }
-        if release.summary.hasPrefix(ApplySession.ReleaseNote.partialSummaryPrefix) {
+        if release.isPartial {
             refusals.append("gate whole: \(name) applied only part of \(from) (\(release.summary)); the rest may not run what the files name")
         }
-        if release.summary == DestroySession.releaseSummary {
+        if release.isDestroy {
             refusals.append("gate destroy: \(name) took \(from) down; nothing of it runs")
         }
         if let soak = destination.promotion?.soak, soak.milliseconds > 0 {

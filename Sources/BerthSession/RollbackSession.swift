@@ -68,7 +68,7 @@ public struct RollbackSession: Sendable {
                     options.to.map { "\(environment.name) has no release \($0)" } ?? "release \(from.number) of \(environment.name) has no earlier release to roll back to"
                 )
             }
-            guard target.summary != DestroySession.releaseSummary else {
+            guard !target.isDestroy else {
                 throw SessionError(
                     "release \(target.number) is the destroy of \(environment.name): nothing ran in it to return to; berth destroy --env \(environment.name) removes the environment again"
                 )
